@@ -1,0 +1,62 @@
+"""Which implementation serves the public functions: TensorFlow's or the pure one.
+
+The choice is read from `TF_CKPT_COMPAT_BACKEND` on every call, so that a test
+or a long-running process can switch it, and TensorFlow is imported only when
+the `tensorflow` backend is first used: `import tf_ckpt_compat` never imports it.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.util
+import os
+
+ENV_VAR = "TF_CKPT_COMPAT_BACKEND"
+CHOICES = ("auto", "tensorflow", "pure")
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from types import ModuleType
+
+
+@functools.lru_cache(maxsize=None)
+def _tensorflow_installed() -> bool:
+    # find_spec looks for the package without running it (no 2.7 s import).
+    return importlib.util.find_spec("tensorflow") is not None
+
+
+def backend() -> str:
+    """Returns the name of the active backend: `"tensorflow"` or `"pure"`.
+
+    `TF_CKPT_COMPAT_BACKEND` decides: `auto` (the default) means `tensorflow`
+    when TensorFlow is installed and `pure` otherwise; `tensorflow` and `pure`
+    force one. This never imports TensorFlow.
+
+    Raises:
+      ValueError: if the variable holds anything else.
+    """
+    asked = os.environ.get(ENV_VAR, "auto").strip().lower() or "auto"
+    if asked not in CHOICES:
+        raise ValueError(
+            f"{ENV_VAR}={os.environ[ENV_VAR]!r} is not a backend: use one of "
+            f"{', '.join(CHOICES)} (or leave it unset for auto)."
+        )
+    if asked == "auto":
+        return "tensorflow" if _tensorflow_installed() else "pure"
+    return asked
+
+
+def implementation() -> ModuleType:
+    """Returns the module implementing the active backend, importing it on first use.
+
+    Raises:
+      ValueError: if `TF_CKPT_COMPAT_BACKEND` names no backend.
+      ImportError: if it asks for `tensorflow` and TensorFlow cannot be imported.
+    """
+    if backend() == "pure":
+        from . import _pure
+
+        return _pure
+    from . import _tf
+
+    return _tf

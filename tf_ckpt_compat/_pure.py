@@ -1,0 +1,189 @@
+"""The `pure` backend: TensorFlow's checkpoint_management.py, without TensorFlow.
+
+Each function follows its namesake in
+`tensorflow/python/checkpoint/checkpoint_management.py` (identical from TF 2.16
+to 2.21) statement by statement, so that results, exceptions and log lines are
+the same; TensorFlow's file_io calls go to `_fs`, its text_format calls to
+`_textformat`, its GetMatchingPaths to `_match`.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+
+from . import _errors, _fs, _match, _textformat
+from ._state import CheckpointState
+
+_LOG = logging.getLogger("tensorflow")
+
+_V1 = 1
+_V2 = 2
+
+
+def _state_filename(save_dir: str, latest_filename: str | None) -> str:
+    if latest_filename is None:
+        latest_filename = "checkpoint"
+    return os.path.join(save_dir, latest_filename)
+
+
+def _matching_files(pattern: str) -> list[str]:
+    return _match.get_matching_files(pattern, _fs.for_path(pattern))
+
+
+def get_checkpoint_state(checkpoint_dir, latest_filename=None):
+    if isinstance(checkpoint_dir, os.PathLike):
+        checkpoint_dir = os.fspath(checkpoint_dir)
+    coord_checkpoint_filename = _state_filename(checkpoint_dir, latest_filename)
+    fs = _fs.for_path(coord_checkpoint_filename)
+    try:
+        if not fs.exists(coord_checkpoint_filename):
+            return None
+        content = fs.read_bytes(coord_checkpoint_filename).decode("utf-8")
+        ckpt = _textformat.parse(content)
+    except OSError as e:
+        _LOG.warning("%s: %s", *_errors.describe(e, coord_checkpoint_filename))
+        _LOG.warning("%s: Checkpoint ignored", coord_checkpoint_filename)
+        return None
+    except _textformat.ParseError as e:
+        _LOG.warning("%s: %s", type(e).__name__, e)
+        _LOG.warning("%s: Checkpoint ignored", coord_checkpoint_filename)
+        return None
+    if not ckpt.model_checkpoint_path:
+        raise ValueError("Invalid checkpoint state loaded from " + checkpoint_dir)
+    if not os.path.isabs(ckpt.model_checkpoint_path):
+        ckpt.model_checkpoint_path = os.path.join(checkpoint_dir, ckpt.model_checkpoint_path)
+    paths = ckpt.all_model_checkpoint_paths
+    for i, p in enumerate(paths):
+        if not os.path.isabs(p):
+            paths[i] = os.path.join(checkpoint_dir, p)
+    return ckpt
+
+
+def latest_checkpoint(checkpoint_dir, latest_filename=None):
+    ckpt = get_checkpoint_state(checkpoint_dir, latest_filename)
+    if ckpt and ckpt.model_checkpoint_path:
+        prefix = ckpt.model_checkpoint_path
+        # V2 (the .index file) first; V1 (the prefix is the data file) only if no V2.
+        if _matching_files(prefix + ".index") or _matching_files(prefix):
+            return prefix
+        _LOG.error("Couldn't match files for checkpoint %s", prefix)
+    return None
+
+
+def generate_checkpoint_state_proto(
+    save_dir,
+    model_checkpoint_path,
+    all_model_checkpoint_paths=None,
+    all_model_checkpoint_timestamps=None,
+    last_preserved_timestamp=None,
+):
+    if all_model_checkpoint_paths is None:
+        all_model_checkpoint_paths = []
+    # TensorFlow appends to the caller's list; so does this, for the same results.
+    if not all_model_checkpoint_paths or all_model_checkpoint_paths[-1] != model_checkpoint_path:
+        _LOG.info(
+            "%s is not in all_model_checkpoint_paths. Manually adding it.",
+            model_checkpoint_path,
+        )
+        all_model_checkpoint_paths.append(model_checkpoint_path)
+    if all_model_checkpoint_timestamps and (
+        len(all_model_checkpoint_timestamps) != len(all_model_checkpoint_paths)
+    ):
+        raise ValueError(
+            "Checkpoint timestamps, if provided, must match checkpoint paths (got "
+            "paths %s and timestamps %s)"
+            % (all_model_checkpoint_paths, all_model_checkpoint_timestamps)
+        )
+    if not os.path.isabs(save_dir):
+        if not os.path.isabs(model_checkpoint_path):
+            model_checkpoint_path = os.path.relpath(model_checkpoint_path, save_dir)
+        for i, p in enumerate(all_model_checkpoint_paths):
+            if not os.path.isabs(p):
+                all_model_checkpoint_paths[i] = os.path.relpath(p, save_dir)
+    return CheckpointState(
+        model_checkpoint_path=model_checkpoint_path,
+        all_model_checkpoint_paths=all_model_checkpoint_paths,
+        all_model_checkpoint_timestamps=all_model_checkpoint_timestamps,
+        last_preserved_timestamp=last_preserved_timestamp or 0.0,
+    )
+
+
+def update_checkpoint_state_internal(
+    save_dir,
+    model_checkpoint_path,
+    all_model_checkpoint_paths=None,
+    latest_filename=None,
+    save_relative_paths=False,
+    all_model_checkpoint_timestamps=None,
+    last_preserved_timestamp=None,
+):
+    coord_checkpoint_filename = _state_filename(save_dir, latest_filename)
+    if save_relative_paths:
+        if os.path.isabs(model_checkpoint_path):
+            model_checkpoint_path = os.path.relpath(model_checkpoint_path, save_dir)
+        all_model_checkpoint_paths = [
+            os.path.relpath(p, save_dir) if os.path.isabs(p) else p
+            for p in all_model_checkpoint_paths
+        ]
+    ckpt = generate_checkpoint_state_proto(
+        save_dir,
+        model_checkpoint_path,
+        all_model_checkpoint_paths=all_model_checkpoint_paths,
+        all_model_checkpoint_timestamps=all_model_checkpoint_timestamps,
+        last_preserved_timestamp=last_preserved_timestamp,
+    )
+    if coord_checkpoint_filename == ckpt.model_checkpoint_path:
+        raise RuntimeError(
+            "Save path '%s' conflicts with path used for "
+            "checkpoint state.  Please use a different save path." % model_checkpoint_path
+        )
+    fs = _fs.for_path(coord_checkpoint_filename)
+    fs.write_atomic(coord_checkpoint_filename, _textformat.serialize(ckpt).encode("utf-8"))
+
+
+def checkpoint_exists(checkpoint_prefix):
+    return bool(_matching_files(checkpoint_prefix + ".index") or _matching_files(checkpoint_prefix))
+
+
+def get_checkpoint_mtimes(checkpoint_prefixes):
+    mtimes = []
+
+    def match_maybe_append(pathname):
+        fnames = _matching_files(pathname)
+        if fnames:
+            mtimes.append(_fs.for_path(fnames[0]).mtime(fnames[0]))
+            return True
+        return False
+
+    for checkpoint_prefix in checkpoint_prefixes:
+        if not match_maybe_append(checkpoint_prefix + ".index"):
+            match_maybe_append(checkpoint_prefix)
+    return mtimes
+
+
+def remove_checkpoint(checkpoint_prefix, checkpoint_format_version=_V2, meta_graph_suffix="meta"):
+    _delete_file_if_exists(meta_graph_filename(checkpoint_prefix, meta_graph_suffix))
+    if checkpoint_format_version == _V2:
+        _delete_file_if_exists(checkpoint_prefix + ".index")
+        _delete_file_if_exists(checkpoint_prefix + ".data-?????-of-?????")
+    else:
+        _delete_file_if_exists(checkpoint_prefix)
+
+
+def _delete_file_if_exists(filespec):
+    for pathname in _matching_files(filespec):
+        try:
+            _fs.for_path(pathname).remove(pathname)
+        except FileNotFoundError:
+            _LOG.warning(
+                "Hit NotFoundError when deleting '%s', possibly because another "
+                "process/thread is also deleting/moving the same file",
+                pathname,
+            )
+
+
+def meta_graph_filename(checkpoint_filename, meta_graph_suffix="meta"):
+    basename = re.sub(r"-[\d\?]+-of-\d+$", "", checkpoint_filename)
+    return ".".join([basename, meta_graph_suffix])

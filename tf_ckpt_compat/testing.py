@@ -1,0 +1,214 @@
+"""Tools for testing code that follows checkpoints: a fake clock and a scripted directory.
+
+Neither needs TensorFlow, and both work the same whether the code under test
+calls this package or TensorFlow itself, because both call `time.time()` and
+`time.sleep()` through the `time` module at call time::
+
+    from tf_ckpt_compat.testing import CheckpointDirectory, FakeClock
+
+    def test_my_eval_loop(tmp_path):
+        run = CheckpointDirectory(tmp_path)
+        with FakeClock() as clock:
+            clock.at(5, lambda: run.publish(100))
+            clock.at(9, lambda: run.publish(200))
+            seen = [(clock.now, p) for p in checkpoints_iterator(tmp_path, timeout=3)]
+        assert seen == [(5.0, run.prefix(100)), (9.0, run.prefix(200))]
+
+Scheduled events run inside `time.sleep()` (the iterator's polling sleep) and
+inside `FakeClock.advance()` (a consumer that takes time), at their own times,
+in order.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import os
+import time
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+
+class ClockLimitReached(Exception):
+    """Raised from `time.sleep()` when a `FakeClock` passes its `limit`.
+
+    It stops a loop that would otherwise wait forever, such as an iterator with
+    no timeout after its last checkpoint.
+    """
+
+
+class FakeClock:
+    """Replaces `time.time` and `time.sleep` with a deterministic clock.
+
+    Use it as a context manager; on exit the real functions are restored.
+    `time.sleep(s)` returns at once after moving the clock `s` seconds forward
+    and running every event scheduled up to then.
+
+    Args:
+      start: the value of `time.time()` on entry.
+      limit: if set, a `time.sleep()` that would move the clock past `start +
+        limit` raises `ClockLimitReached` instead.
+    """
+
+    def __init__(self, start: float = 0.0, limit: float | None = None) -> None:
+        self.now = float(start)
+        self._deadline = None if limit is None else start + limit
+        self._events: list[tuple[float, int, Callable[[], object]]] = []
+        self._order = itertools.count()
+        self._saved: tuple[Callable[[], float], Callable[[float], None]] | None = None
+        self.sleeps: list[float] = []
+
+    def time(self) -> float:
+        """The fake `time.time()`."""
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        """The fake `time.sleep()`: records the call and advances the clock."""
+        if seconds < 0:
+            raise ValueError("sleep length must be non-negative")
+        self.sleeps.append(seconds)
+        if self._deadline is not None and self.now + seconds > self._deadline:
+            raise ClockLimitReached(f"fake clock limit {self._deadline} reached")
+        self.advance(seconds)
+
+    def at(self, when: float, action: Callable[[], object]) -> None:
+        """Schedules `action()` to run when the clock reaches `when`.
+
+        An event scheduled at or before the current time runs at the next
+        `sleep()` or `advance()`, with the clock unchanged.
+        """
+        heapq.heappush(self._events, (float(when), next(self._order), action))
+
+    def advance(self, seconds: float) -> None:
+        """Moves the clock forward, running the events that fall due on the way."""
+        target = self.now + seconds
+        while self._events and self._events[0][0] <= target:
+            when, _, action = heapq.heappop(self._events)
+            self.now = max(self.now, when)
+            action()
+        self.now = target
+
+    def __enter__(self) -> FakeClock:
+        self._saved = (time.time, time.sleep)
+        time.time, time.sleep = self.time, self.sleep
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        assert self._saved is not None
+        time.time, time.sleep = self._saved
+        self._saved = None
+
+
+class CheckpointDirectory:
+    """A training run's directory, changed by script: what a trainer, or a crash, does to it.
+
+    Checkpoints are published as TensorFlow 2 does: the `.index` and
+    `.data-00000-of-00001` files first, then the state file, written atomically
+    by the package's pure writer (byte-identical to TensorFlow's).
+
+    Args:
+      directory: the directory; it is created by the first change, not before,
+        so that a run that has not started yet can be scripted too.
+      name: the checkpoint prefix's base name: checkpoint `step` is
+        `<directory>/<name>-<step>`.
+    """
+
+    def __init__(self, directory: str | os.PathLike, name: str = "model.ckpt") -> None:
+        self.directory = os.fspath(directory)
+        self.name = name
+        self.published: list[str] = []
+        self._stamps: list[float] = []
+
+    @property
+    def state_file(self) -> str:
+        """The path of the `checkpoint` state file."""
+        return os.path.join(self.directory, "checkpoint")
+
+    def mkdir(self) -> None:
+        """Creates the directory, empty."""
+        os.makedirs(self.directory, exist_ok=True)
+
+    def prefix(self, step: int | str) -> str:
+        """The checkpoint prefix (what `latest_checkpoint` returns) of `step`."""
+        return os.path.join(self.directory, f"{self.name}-{step}")
+
+    def write_files(self, step: int | str, index: bool = True, data: bool = True) -> str:
+        """Writes a checkpoint's `.index` and/or `.data-00000-of-00001` files, not the state."""
+        prefix = self.prefix(step)
+        if data:
+            _write(prefix + ".data-00000-of-00001", b"\0" * 16)
+        if index:
+            _write(prefix + ".index", b"\0" * 8)
+        return prefix
+
+    def publish(
+        self,
+        step: int | str,
+        timestamp: float | None = None,
+        keep: int | None = None,
+        files: bool = True,
+    ) -> str:
+        """Publishes checkpoint `step`: its files, then the state file naming it.
+
+        Args:
+          step: the step; the prefix is `<directory>/<name>-<step>`.
+          timestamp: its timestamp in the state file (default: `time.time()`,
+            the fake one under a `FakeClock`).
+          keep: as `max_to_keep`: list at most this many checkpoints in the
+            state file, deleting the files of the ones dropped.
+          files: False publishes the state file only (the index appears later,
+            or never).
+
+        Returns:
+          The checkpoint prefix.
+        """
+        from ._pure import update_checkpoint_state_internal
+
+        self.mkdir()
+        prefix = self.write_files(step) if files else self.prefix(step)
+        stamp = time.time() if timestamp is None else timestamp
+        self.published.append(prefix)
+        self._stamps.append(stamp)
+        if keep is not None:
+            for dropped in self.published[:-keep]:
+                self.delete_files(dropped)
+            self.published = self.published[-keep:]
+            self._stamps = self._stamps[-keep:]
+        update_checkpoint_state_internal(
+            self.directory,
+            prefix,
+            list(self.published),
+            all_model_checkpoint_timestamps=list(self._stamps),
+            last_preserved_timestamp=self._stamps[0],
+        )
+        return prefix
+
+    def write_state(self, content: str | bytes) -> None:
+        """Replaces the state file with `content`, as it is (a corrupt or hand-written file)."""
+        _write(self.state_file, content.encode("utf-8") if isinstance(content, str) else content)
+
+    def empty_state(self) -> None:
+        """Truncates the state file to nothing (TensorFlow then raises `ValueError`)."""
+        self.write_state(b"")
+
+    def delete_state(self) -> None:
+        """Deletes the state file."""
+        os.remove(self.state_file)
+
+    def delete_files(self, prefix_or_step: str | int) -> None:
+        """Deletes a checkpoint's files, leaving the state file: the `max_to_keep` race."""
+        prefix = prefix_or_step if isinstance(prefix_or_step, str) else self.prefix(prefix_or_step)
+        for suffix in (".index", ".data-00000-of-00001"):
+            try:
+                os.remove(prefix + suffix)
+            except FileNotFoundError:
+                pass
+
+
+def _write(path: str, data: bytes) -> None:
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "wb") as f:
+        f.write(data)
+
