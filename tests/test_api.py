@@ -44,7 +44,9 @@ def test_v1_update_checkpoint_state_signature_is_tensorflows():
     assert top.parameters["save_relative_paths"].kind is inspect.Parameter.KEYWORD_ONLY
 
 
-@pytest.mark.parametrize("name", ["checkpoints_iterator", "latest_checkpoint", "get_checkpoint_state"])
+@pytest.mark.parametrize(
+    "name", ["checkpoints_iterator", "latest_checkpoint", "get_checkpoint_state"]
+)
 def test_namespaces_share_objects(name):
     objects = {
         id(getattr(module, name))

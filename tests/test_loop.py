@@ -39,7 +39,12 @@ def found(t, step):
 
 @pytest.mark.parametrize(
     "version, message",
-    [("2.16", TIMED_OUT), ("2.18", TIMED_OUT), ("2.19", TIMED_OUT_NO_FN), ("2.21", TIMED_OUT_NO_FN)],
+    [
+        ("2.16", TIMED_OUT),
+        ("2.18", TIMED_OUT),
+        ("2.19", TIMED_OUT_NO_FN),
+        ("2.21", TIMED_OUT_NO_FN),
+    ],
 )
 @pytest.mark.parametrize(
     # Polls at 0, 1, 2, ... and gives up when now + 1 > timeout.
@@ -64,7 +69,9 @@ def test_checkpoint_found_on_next_poll_then_timeout(tmp_path):
 
 
 def test_same_path_rewritten_is_not_new(tmp_path):
-    trace = run(tmp_path, "2.21", "t", (0, "publish", 7), (0.5, "publish", 7), kwargs={"timeout": 1})
+    trace = run(
+        tmp_path, "2.21", "t", (0, "publish", 7), (0.5, "publish", 7), kwargs={"timeout": 1}
+    )
     assert [e for e in trace if e[0] == "yield"] == [("yield", 0.0, "<dir>/model.ckpt-7")]
 
 
@@ -72,7 +79,10 @@ def test_path_going_backwards_is_new(tmp_path):
     trace = run(
         tmp_path, "2.21", "t", (0, "publish", 20), (0.5, "publish", 10), kwargs={"timeout": 1}
     )
-    assert [e[2] for e in trace if e[0] == "yield"] == ["<dir>/model.ckpt-20", "<dir>/model.ckpt-10"]
+    assert [e[2] for e in trace if e[0] == "yield"] == [
+        "<dir>/model.ckpt-20",
+        "<dir>/model.ckpt-10",
+    ]
 
 
 def test_min_interval_measured_from_before_the_yield(tmp_path):
@@ -123,9 +133,7 @@ def test_before_2_20_timeout_fn_only_after_timeouts(tmp_path, version):
 
 
 def test_since_2_20_timeout_fn_after_every_yield(tmp_path):
-    trace = run(
-        tmp_path, "2.21", "t", (0, "publish", 1), kwargs={"timeout": 1}, timeout_fn=(True,)
-    )
+    trace = run(tmp_path, "2.21", "t", (0, "publish", 1), kwargs={"timeout": 1}, timeout_fn=(True,))
     assert trace == [
         waiting(0.0),
         found(0.0, 1),
@@ -147,7 +155,9 @@ def test_falsy_timeout_fn_object(tmp_path, version, calls):
 
 
 def test_empty_state_file_raises_value_error_out_of_the_iterator(tmp_path):
-    trace = run(tmp_path, "2.21", "t", (0, "publish", 1), (0.5, "empty_state"), kwargs={"timeout": 5})
+    trace = run(
+        tmp_path, "2.21", "t", (0, "publish", 1), (0.5, "empty_state"), kwargs={"timeout": 5}
+    )
     assert trace[-1] == ("raise", 1.0, "ValueError", "Invalid checkpoint state loaded from <dir>")
 
 

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from types import ModuleType
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _tensorflow_installed() -> bool:
     # find_spec looks for the package without running it (no 2.7 s import).
     return importlib.util.find_spec("tensorflow") is not None

@@ -7,6 +7,7 @@ disk without touching the logic that mirrors TensorFlow.
 
 from __future__ import annotations
 
+import contextlib
 import os
 
 
@@ -51,10 +52,8 @@ class LocalFileSystem:
                 os.fsync(f.fileno())
             os.replace(temp_path, path)
         except BaseException:
-            try:
+            with contextlib.suppress(OSError):
                 os.remove(temp_path)
-            except OSError:
-                pass
             raise
 
 

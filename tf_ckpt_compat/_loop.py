@@ -51,8 +51,7 @@ def _variant_of(version: str, source: str) -> str:
         major, minor = (int(part) for part in version.strip().split(".")[:2])
     except ValueError:
         raise ValueError(
-            f"{source} got {version!r}: expected a TensorFlow version such as 2.16, 2.19 "
-            "or 2.21."
+            f"{source} got {version!r}: expected a TensorFlow version such as 2.16, 2.19 or 2.21."
         ) from None
     if (major, minor) >= (2, 20):
         return "C"

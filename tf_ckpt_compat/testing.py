@@ -21,6 +21,7 @@ in order.
 
 from __future__ import annotations
 
+import contextlib
 import heapq
 import itertools
 import os
@@ -201,14 +202,11 @@ class CheckpointDirectory:
         """Deletes a checkpoint's files, leaving the state file: the `max_to_keep` race."""
         prefix = prefix_or_step if isinstance(prefix_or_step, str) else self.prefix(prefix_or_step)
         for suffix in (".index", ".data-00000-of-00001"):
-            try:
+            with contextlib.suppress(FileNotFoundError):
                 os.remove(prefix + suffix)
-            except FileNotFoundError:
-                pass
 
 
 def _write(path: str, data: bytes) -> None:
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with open(path, "wb") as f:
         f.write(data)
-

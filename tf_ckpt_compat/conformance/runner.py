@@ -2,8 +2,9 @@
 
 The same function runs TensorFlow's implementation and this package's; two
 traces are equal when the implementations behave the same. A trace is a list
-of tuples in the order things happened, with times in fake seconds from the
-start and the run's directory written as `<dir>`:
+of tuples in the order things happened, with the run's directory written as
+`<dir>` (`<root>` for layouts and writer cases). Iterator traces carry times,
+in fake seconds from the start:
 
   ("log", t, level, message)          a record on the `tensorflow` logger
   ("timeout_fn", t, result)           a call of timeout_fn and what it returned
@@ -12,6 +13,12 @@ start and the run's directory written as `<dir>`:
   ("end", t) / ("closed", t)          the iterator ended / the consumer closed it
   ("raise", t, class name, message)   an exception out of the function
   ("limit", t)                        still waiting when the fake clock's limit came
+
+Layout and writer traces have no times, and also:
+
+  ("result", call, value)             what a call returned (states as field tuples)
+  ("file", name, content)             a file's bytes after the call
+  ("listing", names)                  the files in the directory after the call
 """
 
 from __future__ import annotations
@@ -21,9 +28,13 @@ import functools
 import logging
 import os
 import pathlib
+import re
 
+from .._errors import describe
 from ..testing import CheckpointDirectory, ClockLimitReached, FakeClock
 from .iterator_scenarios import IteratorScenario
+from .layouts import DIR, Layout
+from .writer_cases import WriterCase
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -34,14 +45,48 @@ START = 1_700_000_000.0
 
 
 class _Recorder(logging.Handler):
-    def __init__(self, trace: list, clock: FakeClock, normalize: Callable[[str], str]) -> None:
+    def __init__(
+        self, trace: list, clock: FakeClock | None, normalize: Callable[[str], str]
+    ) -> None:
         super().__init__(logging.DEBUG)
         self.trace, self.clock, self.normalize = trace, clock, normalize
 
     def emit(self, record: logging.LogRecord) -> None:
-        self.trace.append(
-            ("log", self.clock.now - START, record.levelname, self.normalize(record.getMessage()))
-        )
+        message = self.normalize(record.getMessage())
+        if _is_deprecation_notice(message):
+            return
+        when = () if self.clock is None else (self.clock.now - START,)
+        self.trace.append(("log", *when, record.levelname, message))
+
+
+def _is_deprecation_notice(message: str) -> bool:
+    # TensorFlow's one-time notice for its deprecated v1 functions names the
+    # caller's file and line; this package deliberately does not log it.
+    return message.startswith("From ") and "is deprecated and will be removed" in message
+
+
+def exception_event(e: BaseException, normalize: Callable[[str], str]) -> tuple:
+    """`("raise", class, message)`, with pure OSErrors named as TensorFlow names them."""
+    if isinstance(e, OSError):
+        name, message = describe(e, e.filename)
+    else:
+        name, message = type(e).__name__, str(e)
+    # Temporary file names are random in both implementations.
+    message = re.sub(r"\.tmp[0-9a-f]{32}", ".tmp<random>", normalize(message))
+    return ("raise", name, message)
+
+
+def state_fields(state: object) -> tuple | None:
+    """A checkpoint state (ours or TensorFlow's proto) as comparable values."""
+    if state is None:
+        return None
+    return (
+        state.model_checkpoint_path,  # type: ignore[attr-defined]
+        list(state.all_model_checkpoint_paths),  # type: ignore[attr-defined]
+        # repr, so that NaN equals NaN and -0.0 differs from 0.0.
+        [repr(float(t)) for t in state.all_model_checkpoint_timestamps],  # type: ignore[attr-defined]
+        repr(float(state.last_preserved_timestamp)),  # type: ignore[attr-defined]
+    )
 
 
 @contextlib.contextmanager
@@ -124,8 +169,9 @@ def run_iterator_scenario(
         return text.replace(directory, "<dir>")
 
     trace: list[tuple] = []
-    with FakeClock(start=START, limit=scenario.limit) as clock, recording_logs(
-        _Recorder(trace, clock, normalize)
+    with (
+        FakeClock(start=START, limit=scenario.limit) as clock,
+        recording_logs(_Recorder(trace, clock, normalize)),
     ):
         for when, action, *args in scenario.events:
             clock.at(START + when, functools.partial(_ACTIONS[action], run, *args))
@@ -141,7 +187,7 @@ def run_iterator_scenario(
         except ClockLimitReached:
             trace.append(("limit", clock.now - START))
         except Exception as e:  # the trace records whatever escapes, as TensorFlow's would
-            trace.append(("raise", clock.now - START, type(e).__name__, normalize(str(e))))
+            trace.append(("raise", clock.now - START, *exception_event(e, normalize)[1:]))
     return trace
 
 
@@ -160,3 +206,134 @@ def _consume(scenario, checkpoints_iterator, watched, trace, clock, normalize) -
             return
         clock.advance(delays.pop(0) if len(delays) > 1 else delays[0])
     trace.append(("end", clock.now - START))
+
+
+def _normalizer(root: str) -> Callable[[str], str]:
+    return lambda text: text.replace(root, "<root>")
+
+
+def _call(trace: list, label: str, normalize, convert, fn, *args, **kwargs) -> None:
+    """Calls `fn` and records what it returned (through `convert`) or raised."""
+    try:
+        result = fn(*args, **kwargs)
+    except Exception as e:  # recorded, as TensorFlow's would be
+        trace.append(exception_event(e, normalize))
+    else:
+        trace.append(("result", label, _normalize_value(convert(result), normalize)))
+
+
+def build_layout(layout: Layout, root: str) -> None:
+    """Creates `layout`'s files and directories under `root`."""
+    for relative, content in layout.files.items():
+        path = os.path.join(root, relative)
+        if content is DIR:
+            os.makedirs(path, exist_ok=True)
+            continue
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        data = content if isinstance(content, bytes) else content.replace("<root>", root).encode()
+        with open(path, "wb") as f:
+            f.write(data)
+
+
+def run_layout(
+    layout: Layout, functions: dict[str, Callable[..., object]], root: str | os.PathLike
+) -> list[tuple]:
+    """Calls `get_checkpoint_state` and `latest_checkpoint` on `layout`; returns the trace."""
+    root = os.fspath(root)
+    os.makedirs(root, exist_ok=True)
+    build_layout(layout, root)
+    directory: str | os.PathLike = os.path.join(root, layout.directory)
+    if layout.pathlike:
+        directory = pathlib.Path(directory)
+    normalize = _normalizer(root)
+    trace: list[tuple] = []
+    with recording_logs(_Recorder(trace, None, normalize)):
+        _call(
+            trace,
+            "get_checkpoint_state",
+            normalize,
+            state_fields,
+            functions["get_checkpoint_state"],
+            directory,
+            layout.latest_filename,
+        )
+        _call(
+            trace,
+            "latest_checkpoint",
+            normalize,
+            lambda path: path,
+            functions["latest_checkpoint"],
+            directory,
+            layout.latest_filename,
+        )
+    return trace
+
+
+def _normalize_value(value: object, normalize: Callable[[str], str]) -> object:
+    if isinstance(value, str):
+        return normalize(value)
+    if isinstance(value, (list, tuple)):
+        return type(value)(_normalize_value(v, normalize) for v in value)
+    return value
+
+
+def run_writer_case(
+    case: WriterCase, functions: dict[str, Callable[..., object]], root: str | os.PathLike
+) -> list[tuple]:
+    """Calls `generate_checkpoint_state_proto` and `update_checkpoint_state` with `case`.
+
+    `functions["update_checkpoint_state"]` takes keyword arguments only, among them
+    `save_relative_paths`. The working directory is `root` during the calls.
+    """
+    root = os.fspath(root)
+    os.makedirs(os.path.join(root, "run"), exist_ok=True)
+    names = (
+        "save_dir",
+        "model_checkpoint_path",
+        "all_model_checkpoint_paths",
+        "latest_filename",
+        "all_model_checkpoint_timestamps",
+        "last_preserved_timestamp",
+    )
+    kwargs = dict.fromkeys(names[2:])
+    kwargs.update(zip(names, case.args), **case.kwargs)
+    kwargs = {k: _substitute(v, root) for k, v in kwargs.items()}
+    normalize = _normalizer(root)
+    trace: list[tuple] = []
+    saved_cwd = os.getcwd()
+    os.chdir(root)
+    try:
+        with recording_logs(_Recorder(trace, None, normalize)):
+            for name in ("generate_checkpoint_state_proto", "update_checkpoint_state"):
+                call_kwargs = {k: _copy(v) for k, v in kwargs.items()}
+                if name == "generate_checkpoint_state_proto":
+                    del call_kwargs["latest_filename"]
+                    convert = state_fields
+                else:
+                    call_kwargs["save_relative_paths"] = case.save_relative_paths
+                    convert = repr
+                _call(trace, name, normalize, convert, functions[name], **call_kwargs)
+                paths = call_kwargs.get("all_model_checkpoint_paths")
+                trace.append(("caller_list", _normalize_value(paths, normalize)))
+    finally:
+        os.chdir(saved_cwd)
+    for directory, _, files in sorted(os.walk(root)):
+        for name in sorted(files):
+            path = os.path.join(directory, name)
+            with open(path, "rb") as f:
+                content = f.read().replace(root.encode(), b"<root>")
+            trace.append(("file", normalize(path), content))
+    return trace
+
+
+def _substitute(value: object, root: str) -> object:
+    if isinstance(value, str):
+        return value.replace("{root}", root)
+    if isinstance(value, list):
+        return [_substitute(v, root) for v in value]
+    return value
+
+
+def _copy(value: object) -> object:
+    # Each call gets its own list: TensorFlow appends to the caller's.
+    return list(value) if isinstance(value, list) else value
