@@ -49,7 +49,7 @@ def found(t, step):
 @pytest.mark.parametrize(
     # Polls at 0, 1, 2, ... and gives up when now + 1 > timeout.
     "timeout, gives_up_at",
-    [(0, 0.0), (-1, 0.0), (1, 0.0), (2.5, 2.0), (3, 3.0)],
+    [(0, 0.0), (-1, 0.0), (1, 1.0), (2.5, 2.0), (3, 3.0)],
 )
 def test_timeout_without_checkpoint(tmp_path, version, message, timeout, gives_up_at):
     trace = run(tmp_path, version, "t", (0, "mkdir"), kwargs={"timeout": timeout})
@@ -118,17 +118,18 @@ def test_before_2_20_timeout_fn_only_after_timeouts(tmp_path, version):
     trace = run(
         tmp_path, version, "t", (0, "publish", 1), kwargs={"timeout": 1}, timeout_fn=(False, True)
     )
-    ends = [log(1.0, TIMED_OUT)] if version == "2.19" else []
+    # Each wait polls at t and t + 1 and gives up at t + 1 (t + 1 + 1 > t + 1).
+    ends = [log(2.0, TIMED_OUT)] if version == "2.19" else []
     assert trace == [
         waiting(0.0),
         found(0.0, 1),
         ("yield", 0.0, "<dir>/model.ckpt-1"),
         waiting(0.0),
-        ("timeout_fn", 0.0, "False"),
-        waiting(0.0),
-        ("timeout_fn", 0.0, "True"),
+        ("timeout_fn", 1.0, "False"),
+        waiting(1.0),
+        ("timeout_fn", 2.0, "True"),
         *ends,
-        ("end", 0.0),
+        ("end", 2.0),
     ]
 
 
