@@ -1,0 +1,138 @@
+"""Runs every scenario through TensorFlow and through this package, and compares.
+
+The compat suite (pytest) and `tf-ckpt-compat conformance` both go through
+`GROUPS` and `compare`, so a scenario exists once and is judged one way.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import tempfile
+from typing import Callable, NamedTuple
+
+from .. import _loop, _management
+from .iterator_scenarios import SCENARIOS
+from .layouts import LAYOUTS, Layout
+from .runner import run_iterator_scenario, run_layout, run_writer_case
+from .state_files import STATE_FILES
+from .writer_cases import WRITER_CASES
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+BACKENDS = ("tensorflow", "pure")
+
+# Files the corpus' model paths may name, so that latest_checkpoint has something to find.
+CORPUS_FILES = {"run/model.ckpt-1.index": "", "run/model.ckpt-2": "", "run/model.ckpt-3.index": ""}
+
+
+class Group(NamedTuple):
+    name: str
+    cases: tuple
+    run: Callable[..., list]
+
+
+def _corpus_layouts() -> tuple[Layout, ...]:
+    return tuple(
+        Layout(name, {"run/checkpoint": content, **CORPUS_FILES}) for name, content in STATE_FILES
+    )
+
+
+GROUPS: tuple[Group, ...] = (
+    Group("iterator", SCENARIOS, run_iterator_scenario),
+    Group("layouts", LAYOUTS, run_layout),
+    Group("state_files", _corpus_layouts(), run_layout),
+    Group("writer", WRITER_CASES, run_writer_case),
+)
+
+
+def package_functions() -> dict[str, Callable[..., object]]:
+    """This package's functions, by the names the runners use."""
+    return {
+        "checkpoints_iterator": _loop.checkpoints_iterator,
+        "wait_for_new_checkpoint": _loop.wait_for_new_checkpoint,
+        "get_checkpoint_state": _management.get_checkpoint_state,
+        "latest_checkpoint": _management.latest_checkpoint,
+        "generate_checkpoint_state_proto": _management.generate_checkpoint_state_proto,
+        "update_checkpoint_state": _management.update_checkpoint_state,
+    }
+
+
+def tensorflow_functions() -> dict[str, Callable[..., object]]:
+    """TensorFlow's functions, by the same names (imports TensorFlow)."""
+    import tensorflow as tf
+    from tensorflow.python.checkpoint import checkpoint_management
+    from tensorflow.python.training import checkpoint_utils
+
+    return {
+        "checkpoints_iterator": tf.train.checkpoints_iterator,
+        "wait_for_new_checkpoint": checkpoint_utils.wait_for_new_checkpoint,
+        "get_checkpoint_state": tf.train.get_checkpoint_state,
+        "latest_checkpoint": tf.train.latest_checkpoint,
+        "generate_checkpoint_state_proto": tf.compat.v1.train.generate_checkpoint_state_proto,
+        # The undecorated function: its keyword save_relative_paths, and no deprecation notice.
+        "update_checkpoint_state": checkpoint_management.update_checkpoint_state_internal,
+    }
+
+
+@contextlib.contextmanager
+def using_backend(backend: str, tf_version: str) -> Iterator[None]:
+    """Runs the package under `backend`, reproducing TensorFlow `tf_version`'s loop."""
+    saved = os.environ.get("TF_CKPT_COMPAT_BACKEND")
+    os.environ["TF_CKPT_COMPAT_BACKEND"] = backend
+    _loop.set_tf_version(tf_version if backend == "pure" else None)
+    try:
+        yield
+    finally:
+        _loop.set_tf_version(None)
+        if saved is None:
+            del os.environ["TF_CKPT_COMPAT_BACKEND"]
+        else:
+            os.environ["TF_CKPT_COMPAT_BACKEND"] = saved
+
+
+class Outcome(NamedTuple):
+    group: str
+    case: str
+    backend: str
+    expected: list
+    actual: list
+
+    @property
+    def equal(self) -> bool:
+        return self.expected == self.actual
+
+
+def compare(
+    group: Group,
+    case: NamedTuple,
+    tensorflow: dict[str, Callable[..., object]],
+    ours: dict[str, Callable[..., object]],
+    root: str | os.PathLike,
+    backend: str,
+) -> Outcome:
+    """Runs `case` through both implementations, each in its own directory under `root`."""
+    expected = group.run(case, tensorflow, os.path.join(root, "tensorflow"))
+    actual = group.run(case, ours, os.path.join(root, "package"))
+    return Outcome(group.name, case.name, backend, expected, actual)  # type: ignore[attr-defined]
+
+
+def run_all(
+    backends: tuple[str, ...], tf_version: str, pattern: str | None = None
+) -> list[Outcome]:
+    """Runs every case of every group (those whose `group/case` id matches `pattern`)."""
+    selected = re.compile(pattern) if pattern else None
+    tensorflow, ours = tensorflow_functions(), package_functions()
+    outcomes = []
+    for backend in backends:
+        with using_backend(backend, tf_version):
+            for group in GROUPS:
+                for case in group.cases:
+                    if selected and not selected.search(f"{group.name}/{case.name}"):
+                        continue
+                    with tempfile.TemporaryDirectory(prefix="tf-ckpt-compat-") as root:
+                        outcomes.append(compare(group, case, tensorflow, ours, root, backend))
+    return outcomes

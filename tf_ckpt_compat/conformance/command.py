@@ -1,0 +1,72 @@
+"""`tf-ckpt-compat conformance`: the parity check a user runs in their own CI."""
+
+from __future__ import annotations
+
+import importlib.util
+import platform
+import sys
+
+from .report import RENDERERS
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import TextIO
+
+
+class ConformanceUnavailable(Exception):
+    """The check cannot run here (no TensorFlow, or nothing selected): exit 2."""
+
+
+def versions(tf_version: str) -> dict[str, str]:
+    """What the result depends on: TensorFlow, protobuf, Python, this package, the loop."""
+    from google.protobuf import __version__ as protobuf_version
+
+    from .. import __version__
+    from .._loop import _variant_of
+
+    return {
+        "tensorflow": tf_version,
+        "protobuf": protobuf_version,
+        "python": platform.python_version(),
+        "tf-ckpt-compat": __version__,
+        "loop variant": _variant_of(tf_version, source="tensorflow.__version__"),
+    }
+
+
+def run(backend: str, fmt: str, pattern: str | None, out: TextIO) -> int:
+    """Runs the check and writes the report to `out`.
+
+    Args:
+      backend: `pure`, `tensorflow` or `both`: which of the package's backends
+        to compare with TensorFlow.
+      fmt: `text`, `json` or `junit`.
+      pattern: a regular expression; only cases whose `group/case` id it
+        matches are run.
+      out: where the report goes.
+
+    Returns:
+      0 when every case is equal, 1 otherwise.
+
+    Raises:
+      ConformanceUnavailable: TensorFlow is not installed, or `pattern` matches
+        no case.
+    """
+    if importlib.util.find_spec("tensorflow") is None:
+        raise ConformanceUnavailable(
+            "the conformance check compares with TensorFlow, which is not installed here "
+            "(pip install 'tf-ckpt-compat[tensorflow]')"
+        )
+    import tensorflow as tf
+
+    from .check import run_all
+
+    backends = ("tensorflow", "pure") if backend == "both" else (backend,)
+    outcomes = run_all(backends, tf.__version__, pattern)
+    if not outcomes:
+        raise ConformanceUnavailable(f"no conformance case matches -k {pattern!r}")
+    out.write(RENDERERS[fmt](outcomes, versions(tf.__version__)))
+    out.flush()
+    if fmt != "text" and out is not sys.stdout:
+        different = sum(not o.equal for o in outcomes)
+        print(f"{len(outcomes) - different} equal, {different} different", file=sys.stderr)
+    return 0 if all(o.equal for o in outcomes) else 1

@@ -1,0 +1,107 @@
+"""Renders conformance outcomes as text, JSON or JUnit XML."""
+
+from __future__ import annotations
+
+import difflib
+import json
+import pprint
+from xml.etree import ElementTree
+
+from .check import Outcome
+
+
+def trace_diff(outcome: Outcome) -> str:
+    """A unified diff from TensorFlow's trace to the package's, one event per line."""
+    expected = pprint.pformat(outcome.expected, width=100).splitlines()
+    actual = pprint.pformat(outcome.actual, width=100).splitlines()
+    lines = difflib.unified_diff(expected, actual, "tensorflow", "tf_ckpt_compat", lineterm="")
+    return "\n".join(lines)
+
+
+def summary(outcomes: list[Outcome]) -> list[dict]:
+    """One row per (group, backend): cases, equal, different."""
+    rows: dict[tuple[str, str], dict] = {}
+    for o in outcomes:
+        row = rows.setdefault(
+            (o.group, o.backend),
+            {"group": o.group, "backend": o.backend, "cases": 0, "equal": 0, "different": 0},
+        )
+        row["cases"] += 1
+        row["equal" if o.equal else "different"] += 1
+    return list(rows.values())
+
+
+def _case_id(o: Outcome) -> str:
+    return f"{o.group}/{o.case} [{o.backend}]"
+
+
+def render_text(outcomes: list[Outcome], versions: dict[str, str]) -> str:
+    lines = [
+        "tf-ckpt-compat conformance: " + ", ".join(f"{k} {v}" for k, v in versions.items()),
+        "",
+        "| group | backend | cases | equal | different |",
+        "|---|---|---:|---:|---:|",
+    ]
+    lines += [
+        f"| {r['group']} | {r['backend']} | {r['cases']} | {r['equal']} | {r['different']} |"
+        for r in summary(outcomes)
+    ]
+    different = [o for o in outcomes if not o.equal]
+    lines += ["", f"{len(outcomes) - len(different)} equal, {len(different)} different"]
+    for o in different:
+        lines += ["", f"DIFFERENT {_case_id(o)}", trace_diff(o)]
+    return "\n".join(lines) + "\n"
+
+
+def render_json(outcomes: list[Outcome], versions: dict[str, str]) -> str:
+    document = {
+        "versions": versions,
+        "summary": summary(outcomes),
+        "cases": [
+            {
+                "group": o.group,
+                "case": o.case,
+                "backend": o.backend,
+                "equal": o.equal,
+                **({} if o.equal else {"diff": trace_diff(o)}),
+            }
+            for o in outcomes
+        ],
+    }
+    return json.dumps(document, indent=2) + "\n"
+
+
+def render_junit(outcomes: list[Outcome], versions: dict[str, str]) -> str:
+    suites = ElementTree.Element("testsuites", name="tf-ckpt-compat conformance")
+    for row in summary(outcomes):
+        suite = ElementTree.SubElement(
+            suites,
+            "testsuite",
+            name=f"{row['group']}[{row['backend']}]",
+            tests=str(row["cases"]),
+            failures=str(row["different"]),
+            errors="0",
+            skipped="0",
+        )
+        properties = ElementTree.SubElement(suite, "properties")
+        for key, value in versions.items():
+            ElementTree.SubElement(properties, "property", name=key, value=value)
+        for o in outcomes:
+            if (o.group, o.backend) != (row["group"], row["backend"]):
+                continue
+            case = ElementTree.SubElement(
+                suite,
+                "testcase",
+                classname=f"tf_ckpt_compat.conformance.{o.group}",
+                name=f"{o.case}[{o.backend}]",
+            )
+            if not o.equal:
+                failure = ElementTree.SubElement(
+                    case, "failure", message="differs from TensorFlow", type="TraceMismatch"
+                )
+                failure.text = trace_diff(o)
+    ElementTree.indent(suites)
+    return ElementTree.tostring(suites, encoding="unicode", xml_declaration=True) + "\n"
+
+
+RENDERERS = {"text": render_text, "json": render_json, "junit": render_junit}
