@@ -4,13 +4,9 @@ from __future__ import annotations
 
 import importlib.util
 import platform
-import sys
+from typing import NamedTuple
 
 from .report import RENDERERS
-
-TYPE_CHECKING = False
-if TYPE_CHECKING:
-    from typing import TextIO
 
 
 class ConformanceUnavailable(Exception):
@@ -33,8 +29,14 @@ def versions(tf_version: str) -> dict[str, str]:
     }
 
 
-def run(backend: str, fmt: str, pattern: str | None, out: TextIO) -> int:
-    """Runs the check and writes the report to `out`.
+class Report(NamedTuple):
+    text: str
+    equal: int
+    different: int
+
+
+def run(backend: str, fmt: str, pattern: str | None) -> Report:
+    """Runs the check and renders the report.
 
     Args:
       backend: `pure`, `tensorflow` or `both`: which of the package's backends
@@ -42,10 +44,9 @@ def run(backend: str, fmt: str, pattern: str | None, out: TextIO) -> int:
       fmt: `text`, `json` or `junit`.
       pattern: a regular expression; only cases whose `group/case` id it
         matches are run.
-      out: where the report goes.
 
     Returns:
-      0 when every case is equal, 1 otherwise.
+      The report, and how many cases were equal and different.
 
     Raises:
       ConformanceUnavailable: TensorFlow is not installed, or `pattern` matches
@@ -64,9 +65,6 @@ def run(backend: str, fmt: str, pattern: str | None, out: TextIO) -> int:
     outcomes = run_all(backends, tf.__version__, pattern)
     if not outcomes:
         raise ConformanceUnavailable(f"no conformance case matches -k {pattern!r}")
-    out.write(RENDERERS[fmt](outcomes, versions(tf.__version__)))
-    out.flush()
-    if fmt != "text" and out is not sys.stdout:
-        different = sum(not o.equal for o in outcomes)
-        print(f"{len(outcomes) - different} equal, {different} different", file=sys.stderr)
-    return 0 if all(o.equal for o in outcomes) else 1
+    different = sum(not o.equal for o in outcomes)
+    text = RENDERERS[fmt](outcomes, versions(tf.__version__))
+    return Report(text, len(outcomes) - different, different)

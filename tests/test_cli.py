@@ -1,0 +1,496 @@
+"""The `tf-ckpt-compat` command line, run for real: a subprocess per test, real directories.
+
+Every run goes through `python -m tf_ckpt_compat` (one test also checks the
+console script's entry point), with the pure backend and directories written by
+the package's pure writer (`tf_ckpt_compat.testing.CheckpointDirectory`).
+"""
+
+from __future__ import annotations
+
+import datetime
+import fcntl
+import json
+import os
+import pty
+import queue
+import re
+import signal
+import struct
+import subprocess
+import sys
+import termios
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+import tf_ckpt_compat
+from tf_ckpt_compat.testing import CheckpointDirectory
+
+ROOT = Path(__file__).resolve().parents[1]
+ENV = {
+    # Without PYTHONUNBUFFERED: output reaches a pipe as it would for a user.
+    **{
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("TF_CKPT_") and k != "PYTHONUNBUFFERED"
+    },
+    "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+    "TF_CKPT_COMPAT_BACKEND": "pure",
+}
+COMMAND = [sys.executable, "-m", "tf_ckpt_compat"]
+DEADLINE = 20  # seconds any single run may take before the test fails
+
+
+def cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [*COMMAND, *args],
+        capture_output=True,
+        text=True,
+        env={**ENV, **(env or {})},
+        cwd=ROOT,
+        stdin=subprocess.DEVNULL,
+        timeout=DEADLINE,
+    )
+
+
+def start(*args: str, **kwargs) -> subprocess.Popen:
+    kwargs.setdefault("stdout", subprocess.PIPE)
+    kwargs.setdefault("stderr", subprocess.PIPE)
+    return subprocess.Popen(
+        [*COMMAND, *args], text=True, env=ENV, cwd=ROOT, stdin=subprocess.DEVNULL, **kwargs
+    )
+
+
+class Lines:
+    """The lines of a subprocess's pipe, read by a thread, with a timeout on each."""
+
+    def __init__(self, stream) -> None:
+        self._queue: queue.Queue = queue.Queue()
+        threading.Thread(target=self._read, args=(stream,), daemon=True).start()
+
+    def _read(self, stream) -> None:
+        for line in stream:
+            self._queue.put(line)
+        self._queue.put(None)
+
+    def next(self, timeout: float = 10) -> str | None:
+        return self._queue.get(timeout=timeout)
+
+    def rest(self) -> str:
+        lines = []
+        while (line := self.next()) is not None:
+            lines.append(line)
+        return "".join(lines)
+
+
+def assert_one_line_error(result: subprocess.CompletedProcess, status: int) -> None:
+    assert result.returncode == status, result.stderr
+    assert "Traceback" not in result.stderr
+    assert result.stderr.startswith("tf-ckpt-compat: error: ")
+    assert len(result.stderr.splitlines()) == 1, result.stderr
+
+
+@pytest.fixture
+def run(tmp_path) -> CheckpointDirectory:
+    """A run directory with checkpoints 1 and 2 published."""
+    directory = CheckpointDirectory(tmp_path / "run")
+    directory.publish(1)
+    directory.publish(2)
+    return directory
+
+
+# --- help, version, entry points ---------------------------------------------------
+
+
+def test_version():
+    result = cli("--version")
+    assert (result.returncode, result.stdout) == (
+        0,
+        f"tf-ckpt-compat {tf_ckpt_compat.__version__}\n",
+    )
+
+
+@pytest.mark.parametrize("command", [[], ["watch"], ["latest"], ["state"], ["demo"]])
+def test_help_on_every_command_lists_the_exit_codes(command):
+    result = cli(*command, "--help")
+    assert result.returncode == 0
+    assert result.stdout.startswith(f"usage: {' '.join(['tf-ckpt-compat', *command])}")
+    assert "exit status:" in result.stdout
+    assert "130" in result.stdout
+    assert result.stderr == ""
+
+
+def test_console_script_entry_point_runs_the_same_command_line(run):
+    pyproject = (ROOT / "pyproject.toml").read_text()
+    module, function = re.search(
+        r'^tf-ckpt-compat = "([\w.]+):(\w+)"$', pyproject, re.MULTILINE
+    ).groups()
+    script = f"import sys; from {module} import {function}; sys.exit({function}())"
+    result = subprocess.run(
+        [sys.executable, "-c", script, "latest", run.directory],
+        capture_output=True,
+        text=True,
+        env=ENV,
+        timeout=DEADLINE,
+    )
+    assert (result.returncode, result.stdout, result.stderr) == (0, run.prefix(2) + "\n", "")
+
+
+# --- latest ------------------------------------------------------------------------
+
+
+def test_latest_prints_the_latest_checkpoint(run):
+    result = cli("latest", run.directory)
+    assert (result.returncode, result.stdout, result.stderr) == (0, run.prefix(2) + "\n", "")
+
+
+def test_latest_with_another_state_file_name(tmp_path):
+    prefix = CheckpointDirectory(tmp_path).write_files(7)
+    tf_ckpt_compat.update_checkpoint_state(str(tmp_path), prefix, latest_filename="eval_state")
+    assert cli("latest", str(tmp_path), "--latest-filename", "eval_state").stdout == prefix + "\n"
+    assert_one_line_error(cli("latest", str(tmp_path)), 1)
+
+
+def test_latest_without_checkpoint_exits_1(tmp_path):
+    result = cli("latest", str(tmp_path))
+    assert_one_line_error(result, 1)
+    assert str(tmp_path) in result.stderr
+    assert result.stdout == ""
+
+
+def test_latest_in_a_missing_directory_exits_1(tmp_path):
+    result = cli("latest", str(tmp_path / "not-yet"))
+    assert_one_line_error(result, 1)
+    assert "no such directory" in result.stderr
+
+
+# --- state -------------------------------------------------------------------------
+
+
+def test_state_json_has_the_fields_and_the_files(run):
+    run.publish(3)
+    run.delete_files(1)
+    result = cli("state", run.directory, "--format", "json")
+    assert (result.returncode, result.stderr) == (0, "")
+    report = json.loads(result.stdout)
+    expected = tf_ckpt_compat.get_checkpoint_state(run.directory)
+    assert report["model_checkpoint_path"] == expected.model_checkpoint_path == run.prefix(3)
+    assert report["all_model_checkpoint_paths"] == expected.all_model_checkpoint_paths
+    assert report["all_model_checkpoint_timestamps"] == expected.all_model_checkpoint_timestamps
+    assert report["last_preserved_timestamp"] == expected.last_preserved_timestamp
+    checkpoints = report["checkpoints"]
+    assert [(c["path"], c["exists"]) for c in checkpoints] == [
+        (run.prefix(1), False),
+        (run.prefix(2), True),
+        (run.prefix(3), True),
+    ]
+    assert checkpoints[0]["files"] == []
+    files = checkpoints[2]["files"]
+    assert [(f["name"], f["size"]) for f in files] == [
+        ("model.ckpt-3.data-00000-of-00001", 16),
+        ("model.ckpt-3.index", 8),
+    ]
+    mtime = datetime.datetime.fromisoformat(files[1]["mtime"])
+    assert mtime.tzinfo is not None
+    assert abs(mtime.timestamp() - os.stat(run.prefix(3) + ".index").st_mtime) < 1
+
+
+def test_state_text_lists_each_checkpoint_and_its_files(run):
+    run.delete_files(1)
+    result = cli("state", run.directory)
+    assert (result.returncode, result.stderr) == (0, "")
+    lines = result.stdout.splitlines()
+    assert f"latest          {run.prefix(2)}" in lines
+    assert "checkpoints     2 listed, 1 on disk (* = latest)" in lines
+    first = next(line for line in lines if line.startswith(f"  {run.prefix(1)}  saved "))
+    assert first.endswith("MISSING")
+    second = next(line for line in lines if line.startswith(f"* {run.prefix(2)}  saved "))
+    assert second.endswith("on disk")
+    assert re.search(r"^ +16  \S+  model\.ckpt-2\.data-00000-of-00001$", result.stdout, re.M)
+    assert re.search(r"^ +8  \S+  model\.ckpt-2\.index$", result.stdout, re.M)
+
+
+@pytest.mark.parametrize(
+    "content, reason, warnings",
+    [
+        (None, "does not exist", 0),
+        ("model_checkpoint_path: 'unclosed", "cannot read", 2),
+        (b"", "has no model_checkpoint_path", 0),
+        (b'model_checkpoint_path: "\xff"', "is not UTF-8", 0),
+    ],
+    ids=["missing", "unparseable", "empty", "not-utf8"],
+)
+def test_state_of_a_bad_state_file_exits_1_with_a_reason(tmp_path, content, reason, warnings):
+    run = CheckpointDirectory(tmp_path)
+    if content is not None:
+        run.write_state(content)
+    result = cli("state", str(tmp_path))
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    *warning_lines, error = result.stderr.splitlines()
+    assert len(warning_lines) == warnings
+    assert all(line.startswith("warning: ") for line in warning_lines)
+    assert error.startswith("tf-ckpt-compat: error: ")
+    assert reason in error
+    assert result.stdout == ""
+
+
+# --- watch -------------------------------------------------------------------------
+
+
+def test_watch_text_prints_the_path_and_nothing_else(run):
+    result = cli("watch", run.directory, "--timeout", "0")
+    assert (result.returncode, result.stdout, result.stderr) == (0, run.prefix(2) + "\n", "")
+
+
+@pytest.mark.parametrize("step, expected", [(42, 42), ("final", None)])
+def test_watch_json(tmp_path, step, expected):
+    run = CheckpointDirectory(tmp_path)
+    run.publish(step)
+    before = time.time()
+    result = cli("watch", str(tmp_path), "--timeout", "0", "--format", "json")
+    assert (result.returncode, result.stderr) == (0, "")
+    [line] = result.stdout.splitlines()
+    record = json.loads(line)
+    assert record["path"] == run.prefix(step)
+    assert record["step"] == expected
+    assert record["backend"] == "pure"
+    found = datetime.datetime.fromisoformat(record["time"])
+    assert found.tzinfo is not None
+    assert before - 1 <= found.timestamp() <= time.time()
+
+
+def test_watch_waits_for_the_directory_and_follows_new_checkpoints(tmp_path):
+    run = CheckpointDirectory(tmp_path / "not-yet")
+    proc = start("watch", run.directory, "--timeout", "2.5", "-v")
+    out, err = Lines(proc.stdout), Lines(proc.stderr)
+    assert err.next() == f"info: Waiting for new checkpoint at {run.directory}\n"
+    assert not os.path.exists(run.directory)
+    run.publish(1)
+    assert out.next() == run.prefix(1) + "\n"
+    run.publish(2)
+    assert out.next() == run.prefix(2) + "\n"
+    assert proc.wait(DEADLINE) == 0
+    assert out.rest() == ""
+    assert "Traceback" not in err.rest()
+
+
+def test_watch_ends_after_the_timeout_with_a_silent_stderr(tmp_path):
+    # Long enough for a status line to be painted, were one painted off a terminal.
+    started = time.monotonic()
+    result = cli("watch", str(tmp_path / "not-yet"), "--timeout", "1.5")
+    assert time.monotonic() - started >= 1
+    assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
+
+
+def test_watch_shows_a_repeated_log_line_once(tmp_path):
+    # The state names a checkpoint without files: each poll logs TensorFlow's ERROR.
+    CheckpointDirectory(tmp_path).publish(1, files=False)
+    result = cli("watch", str(tmp_path), "--timeout", "2.5")
+    assert (result.returncode, result.stdout) == (0, "")
+    assert result.stderr == f"error: Couldn't match files for checkpoint {tmp_path}/model.ckpt-1\n"
+
+
+def test_watch_exec_substitutes_the_path_and_sets_the_environment(run):
+    script = "import os, sys; print('ran', sys.argv[1], sys.argv[2], os.environ['TF_CKPT_PATH'])"
+    result = cli(
+        "watch", run.directory, "--timeout", "0", "--exec", sys.executable, "-c", script, "{}",
+        "--ckpt={}",
+    )  # fmt: skip
+    path = run.prefix(2)
+    assert (result.returncode, result.stderr) == (0, "")
+    assert result.stdout.splitlines() == [path, f"ran {path} --ckpt={path} {path}"]
+
+
+def test_watch_reports_a_failed_command_and_goes_on(run):
+    result = cli(
+        "watch", run.directory, "--timeout", "0", "--exec", sys.executable, "-c", "exit(3)"
+    )
+    assert (result.returncode, result.stdout) == (0, run.prefix(2) + "\n")
+    [line] = result.stderr.splitlines()
+    assert line.startswith("warning: ")
+    assert "status 3" in line
+    assert run.prefix(2) in line
+
+
+@pytest.mark.parametrize(
+    "code, status",
+    [("exit(3)", 3), ("import os, signal; os.kill(os.getpid(), signal.SIGKILL)", 137)],
+    ids=["exit-3", "killed"],
+)
+def test_watch_stop_on_error_ends_with_the_command_status(run, code, status):
+    started = time.monotonic()
+    result = cli(
+        "watch", run.directory, "--timeout", "10", "--stop-on-error",
+        "--exec", sys.executable, "-c", code,
+    )  # fmt: skip
+    assert time.monotonic() - started < 8  # it did not wait for the timeout
+    assert (result.returncode, result.stdout) == (status, run.prefix(2) + "\n")
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.splitlines()) == 1
+
+
+def test_watch_ctrl_c_exits_130_without_traceback(tmp_path):
+    proc = start("watch", str(tmp_path / "not-yet"), "-v")
+    err = Lines(proc.stderr)
+    assert err.next().startswith("info: Waiting for new checkpoint at ")
+    proc.send_signal(signal.SIGINT)
+    assert proc.wait(DEADLINE) == 130
+    assert "Traceback" not in err.rest()
+    assert proc.stdout.read() == ""
+
+
+def test_ctrl_c_during_an_exec_command_exits_130(run):
+    proc = start(
+        "watch", run.directory, "--exec", sys.executable, "-c", "import time; time.sleep(60)"
+    )
+    out, err = Lines(proc.stdout), Lines(proc.stderr)
+    assert out.next() == run.prefix(2) + "\n"
+    time.sleep(0.3)
+    started = time.monotonic()
+    proc.send_signal(signal.SIGINT)
+    assert proc.wait(DEADLINE) == 130
+    assert time.monotonic() - started < 5  # the command was not waited for
+    assert "Traceback" not in err.rest()
+
+
+def test_a_closed_output_pipe_ends_quietly(run):
+    proc = start("watch", run.directory, "--timeout", "0")
+    proc.stdout.close()  # before the process can print: like `| head -0`
+    assert proc.wait(DEADLINE) == 141
+    assert proc.stderr.read() == ""
+
+
+def watch_on_a_terminal(directory: str, columns: int, timeout: str) -> tuple[str, str]:
+    """Runs a watch with its stderr on a terminal; returns its stdout and what the terminal got."""
+    controller, terminal = pty.openpty()
+    fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", 24, columns, 0, 0))
+    proc = start("watch", directory, "--timeout", timeout, stderr=terminal)
+    os.close(terminal)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(controller, 4096)
+        except OSError:  # EIO: the process has closed the terminal
+            break
+        if not chunk:
+            break
+        shown += chunk
+    os.close(controller)
+    assert proc.wait(DEADLINE) == 0
+    return proc.stdout.read(), shown.decode()
+
+
+@pytest.mark.parametrize("published", [True, False], ids=["published", "missing-dir"])
+def test_status_line_on_a_terminal(tmp_path, published):
+    run = CheckpointDirectory(tmp_path / "run")
+    if published:
+        run.publish(1)
+    stdout, shown = watch_on_a_terminal(run.directory, columns=500, timeout="2.5")
+    assert stdout == (run.prefix(1) + "\n" if published else "")
+    if published:
+        expected = (
+            f"\rwaiting 0s (timeout 2.5s) for a newer one than model.ckpt-1 in {run.directory}"
+        )
+    else:
+        expected = f"\rwaiting 0s (timeout 2.5s): {run.directory} does not exist yet"
+    assert expected + "\x1b[K" in shown
+    assert expected.replace("0s", "1s", 1) + "\x1b[K" in shown  # repainted as time passes
+    assert shown.endswith("\r\x1b[K")  # and cleared at the end
+
+
+def test_status_line_fits_a_narrow_terminal(tmp_path):
+    _, shown = watch_on_a_terminal(str(tmp_path / "run"), columns=30, timeout="0")
+    painted = re.findall(r"\r([^\r]*)\x1b\[K", shown)
+    # Cut one column short of the width: a full line would wrap, and \r not go back.
+    assert max(len(text) for text in painted) == 29
+
+
+# --- demo --------------------------------------------------------------------------
+
+
+def test_demo_watches_a_trainer_and_removes_its_directory():
+    result = cli("demo", "--checkpoints", "3", "--interval", "0.2", "-v")
+    assert result.returncode == 0, result.stderr
+    intro, *arrivals, summary = result.stdout.splitlines()
+    directory = re.search(r" into (\S+) \(removed at the end\)", intro).group(1)
+    assert not os.path.exists(os.path.dirname(directory))
+    assert arrivals[-1].startswith("model.ckpt-300  found ")
+    assert summary.startswith(
+        f"demo: 3 published, {len(arrivals)} found, {3 - len(arrivals)} missed"
+    )
+    # The real iterator did the watching: its own log lines.
+    assert f"info: Waiting for new checkpoint at {directory}\n" in result.stderr
+    assert "info: Timed-out waiting for a checkpoint" in result.stderr
+
+
+def test_demo_keeps_a_given_directory(tmp_path):
+    directory = tmp_path / "demo-run"
+    result = cli("demo", "--checkpoints", "2", "--interval", "0", "--dir", str(directory))
+    assert (result.returncode, result.stderr) == (0, "")
+    assert tf_ckpt_compat.latest_checkpoint(directory) == str(directory / "model.ckpt-200")
+
+
+def test_demo_reports_a_failed_trainer(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    result = cli("demo", "--checkpoints", "1", "--interval", "0", "--dir", str(blocker / "run"))
+    assert_one_line_error(result, 1)
+    assert "the demo trainer failed" in result.stderr
+    assert result.stdout.splitlines()[-1].startswith("demo: 0 published, 0 found")
+
+
+def test_sigterm_stops_the_demo_and_removes_its_directory():
+    proc = start("demo", "--interval", "30")
+    intro = Lines(proc.stdout).next()
+    directory = re.search(r" into (\S+) \(removed at the end\)", intro).group(1)
+    assert os.path.isdir(os.path.dirname(directory))
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(DEADLINE) == 143
+    assert not os.path.exists(os.path.dirname(directory))
+    assert proc.stderr.read() == ""
+
+
+# --- bad input ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "args, env, status",
+    [
+        ([], {}, 2),
+        (["watch"], {}, 2),
+        (["frobnicate"], {}, 2),
+        (["watch", "{dir}", "--timeout", "-1"], {}, 2),
+        (["watch", "{dir}", "--timeout", "soon"], {}, 2),
+        (["watch", "{dir}", "--timeout", "nan"], {}, 2),
+        (["watch", "{dir}", "--min-interval=-0.5"], {}, 2),
+        (["watch", "{dir}", "--format", "xml"], {}, 2),
+        (["watch", "{file}"], {}, 2),
+        (["latest", "{file}"], {}, 2),
+        (["state", "{file}"], {}, 2),
+        (["demo", "--dir", "{file}"], {}, 2),
+        (["watch", ""], {}, 2),
+        (["watch", "{dir}", "--exec"], {}, 2),
+        (["watch", "{dir}", "--stop-on-error"], {}, 2),
+        (["watch", "{dir}", "--exec", "no-such-command-tf-ckpt-compat"], {}, 127),
+        (["watch", "{dir}", "--exec", "{dir}/no-such-tool"], {}, 127),
+        (["watch", "{dir}", "--exec", "{file}"], {}, 126),
+        (["demo", "--checkpoints", "0"], {}, 2),
+        (["demo", "--checkpoints", "two"], {}, 2),
+        (["demo", "--interval", "-1"], {}, 2),
+        (["demo", "--dir", "{dir}"], {}, 2),  # not empty
+        (["latest", "{dir}"], {"TF_CKPT_COMPAT_BACKEND": "bogus"}, 2),
+        (["watch", "{dir}"], {"TF_CKPT_COMPAT_TF_VERSION": "two"}, 2),
+    ],
+)
+def test_bad_input_is_one_line_and_a_status(tmp_path, args, env, status):
+    # The directory holds a checkpoint and a file: any watch that started would
+    # print it (and, without --timeout, never end).
+    run = CheckpointDirectory(tmp_path)
+    run.publish(1)
+    paths = {"dir": str(tmp_path), "file": run.prefix(1) + ".index"}
+    result = cli(*(arg.format(**paths) for arg in args), env=env)
+    assert_one_line_error(result, status)
+    assert result.stdout == ""
