@@ -1,34 +1,10 @@
-"""The writer family: TensorFlow's and ours write the same bytes and raise the same errors."""
+"""The writer family beyond the writer cases of test_conformance."""
 
 import os
 
 import pytest
 
 import tf_ckpt_compat
-from tf_ckpt_compat.conformance.runner import run_writer_case
-from tf_ckpt_compat.conformance.writer_cases import WRITER_CASES
-
-OURS = {
-    "generate_checkpoint_state_proto": tf_ckpt_compat.generate_checkpoint_state_proto,
-    "update_checkpoint_state": tf_ckpt_compat.update_checkpoint_state,
-}
-
-
-@pytest.fixture(scope="module")
-def tensorflows(tf):
-    from tensorflow.python.checkpoint import checkpoint_management as cm
-
-    return {
-        "generate_checkpoint_state_proto": tf.compat.v1.train.generate_checkpoint_state_proto,
-        "update_checkpoint_state": cm.update_checkpoint_state_internal,
-    }
-
-
-@pytest.mark.parametrize("case", WRITER_CASES, ids=[case.name for case in WRITER_CASES])
-def test_same_bytes(case, tensorflows, backend, tmp_path):
-    expected = run_writer_case(case, tensorflows, tmp_path / "tf")
-    actual = run_writer_case(case, OURS, tmp_path / "ours")
-    assert actual == expected
 
 
 def test_v1_update_is_tensorflows_update(tf, backend, tmp_path):

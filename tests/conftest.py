@@ -2,6 +2,8 @@ import pytest
 
 import tf_ckpt_compat
 
+pytest_plugins = ["pytester"]
+
 
 @pytest.fixture(autouse=True)
 def pure_backend(monkeypatch):

@@ -7,7 +7,9 @@ import json
 import pprint
 from xml.etree import ElementTree
 
-from .check import Outcome
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from .check import Outcome
 
 
 def trace_diff(outcome: Outcome) -> str:
