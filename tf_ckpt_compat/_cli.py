@@ -28,7 +28,7 @@ import traceback
 
 import tf_ckpt_compat
 
-from . import _backend, _demo
+from . import _backend, _demo, _fs
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -54,7 +54,8 @@ exit status:
   0    success; for watch and demo, the iterator ended (--timeout passed)
   1    no checkpoint (latest), no valid state (state), a bad state file, or a
        conformance case that differs from TensorFlow
-  2    bad arguments or environment (e.g. DIR is a file, TF_CKPT_COMPAT_BACKEND)
+  2    bad arguments or environment (e.g. DIR is a file, TF_CKPT_COMPAT_BACKEND, or
+       no installed package serves DIR's scheme, such as s3:// without s3fs)
   126  the --exec command is not executable
   127  the --exec command was not found
   130  interrupted (Ctrl-C); 143 terminated (SIGTERM); 141 output pipe closed
@@ -307,7 +308,7 @@ def _state_file_errors(state_file: str) -> Iterator[None]:
 
 
 def _watch(args: argparse.Namespace, console: Console) -> int:
-    backend = _check_environment(iterator=True)
+    backend = _check_environment(iterator=True, directory=args.dir)
     if args.exec:
         _check_command(args.exec[0])
 
@@ -376,7 +377,7 @@ def _signal_name(number: int) -> str:
 
 
 def _latest(args: argparse.Namespace, console: Console) -> int:
-    _check_environment()
+    _check_environment(directory=args.dir)
     with _state_file_errors(_state_file(args)):
         path = tf_ckpt_compat.latest_checkpoint(args.dir, args.latest_filename)
     if path is None:
@@ -387,7 +388,7 @@ def _latest(args: argparse.Namespace, console: Console) -> int:
 
 
 def _state(args: argparse.Namespace, console: Console) -> int:
-    _check_environment()
+    _check_environment(directory=args.dir)
     state_file = _state_file(args)
     with _state_file_errors(state_file):
         ckpt = tf_ckpt_compat.get_checkpoint_state(args.dir, args.latest_filename)
@@ -736,8 +737,12 @@ def _check_arguments(args: argparse.Namespace) -> None:
         args.parser.error("--stop-on-error needs --exec")
 
 
-def _check_environment(iterator: bool = False) -> str:
-    """Returns the backend's name; a bad choice of backend or loop is a usage error."""
+def _check_environment(iterator: bool = False, directory: str | None = None) -> str:
+    """Returns the backend's name; a bad choice of backend or loop is a usage error.
+
+    So is a `directory` whose scheme no installed package serves (pure backend):
+    the library would log TensorFlow's two warnings at every poll and wait forever.
+    """
     try:
         backend = tf_ckpt_compat.backend()
         _backend.implementation()  # imports TensorFlow now: a broken install fails here
@@ -745,6 +750,11 @@ def _check_environment(iterator: bool = False) -> str:
             tf_ckpt_compat.loop_variant()
     except (ValueError, ImportError) as e:
         raise CliError(str(e), EXIT_USAGE) from None
+    if directory is not None and backend == "pure":
+        try:
+            _fs.check_scheme(directory, warn=False)  # no I/O: finds the filesystem only
+        except _fs.SchemeUnavailableError as e:
+            raise CliError(f"{e}: {e.hint}", EXIT_USAGE) from None
     return backend
 
 

@@ -29,6 +29,9 @@ def _state_filename(save_dir: str, latest_filename: str | None) -> str:
 
 
 def _matching_files(pattern: str) -> list[str]:
+    # TensorFlow finds the pattern's filesystem first: a scheme nothing serves
+    # raises UnimplementedError even for a glob, whose listing errors are ignored.
+    _fs.check_scheme(pattern)
     return _match.get_matching_files(pattern, _fs.for_path(pattern))
 
 

@@ -1,0 +1,363 @@
+"""The pure backend against a real S3 server: moto's, on 127.0.0.1, through s3fs.
+
+The server runs in this process on a free loopback port; s3fs reaches it
+through fsspec's configuration only (`fsspec.config.conf["s3"]`, or the
+`FSSPEC_S3` variable for a subprocess), as a user would configure it. While
+the server is up, every socket connection this process opens is checked: one
+to any address but the loopback fails the test run. Requests are counted as
+the server receives them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import ipaddress
+import json
+import logging
+import os
+import socket
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+from typing import NamedTuple
+
+import fsspec
+import pytest
+
+pytest.importorskip("s3fs")
+moto_server = pytest.importorskip("moto.server")
+
+from test_remote import (  # noqa: E402
+    FUNCTIONS,
+    TRAINER_AGENT,
+    RemoteCheckpointDirectory,
+    forget_trainer,
+    recorded_logs,
+    run_remote_scenario,
+    trainer_fs,
+)
+
+import tf_ckpt_compat  # noqa: E402
+from tf_ckpt_compat import _cli  # noqa: E402
+from tf_ckpt_compat.conformance import runner  # noqa: E402
+from tf_ckpt_compat.conformance.iterator_scenarios import SCENARIOS  # noqa: E402
+from tf_ckpt_compat.testing import FakeClock  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+BUCKET = "tfcc-test"
+
+# Scenarios with objects created, overwritten and deleted while the iterator runs.
+S3_SCENARIOS = [
+    s
+    for s in SCENARIOS
+    if s.name
+    in {
+        "dir_created_later",
+        "faster_than_poll",
+        "same_path_rewritten",
+        "path_goes_backwards",
+        "state_deleted_and_recreated",
+        "index_appears_late",
+        "empty_state_mid_run",
+        "malformed_state_mid_run",
+        "files_deleted_under_state",
+        "timeout_fn_false_then_checkpoint",
+        "wait_found_later",
+    }
+]
+
+
+class _Requests:
+    """WSGI middleware: the requests the server receives, as (method, path, query).
+
+    `log` holds the reader's requests: those of the trainer's own s3fs
+    instance (its User-Agent says so) are left out.
+    """
+
+    def __init__(self, app) -> None:
+        self.app = app
+        self.log: list[tuple[str, str, str]] = []
+
+    def __call__(self, environ, start_response):
+        if TRAINER_AGENT not in environ.get("HTTP_USER_AGENT", ""):
+            self.log.append(
+                (environ["REQUEST_METHOD"], environ["PATH_INFO"], environ.get("QUERY_STRING", ""))
+            )
+        return self.app(environ, start_response)
+
+    def kinds(self) -> list[str]:
+        """HEAD, GET, LIST, PUT, DELETE... one per request, in order."""
+        return [
+            "LIST" if method == "GET" and "list-type" in query else method
+            for method, _, query in self.log
+        ]
+
+
+def _loopback_only(violations: list):
+    """Wraps socket.socket.connect to refuse, and record, any non-loopback address."""
+    original_connect = socket.socket.connect
+    original_connect_ex = socket.socket.connect_ex
+
+    def allowed(sock: socket.socket, address: object) -> bool:
+        if sock.family not in (socket.AF_INET, socket.AF_INET6):
+            return True  # AF_UNIX: a local file
+        try:
+            return ipaddress.ip_address(address[0]).is_loopback  # type: ignore[index]
+        except ValueError:  # a host name: connect would resolve it itself
+            return False
+
+    def connect(sock, address):
+        if not allowed(sock, address):
+            violations.append(address)
+            raise OSError(f"test_s3: refused a connection to {address!r}")
+        return original_connect(sock, address)
+
+    def connect_ex(sock, address):
+        if not allowed(sock, address):
+            violations.append(address)
+            raise OSError(f"test_s3: refused a connection to {address!r}")
+        return original_connect_ex(sock, address)
+
+    return connect, connect_ex
+
+
+class S3Server(NamedTuple):
+    requests: _Requests
+    options: dict  # fsspec's storage options for s3
+    violations: list  # connections refused by the loopback guard
+
+
+@pytest.fixture(scope="module")
+def s3_server():
+    """moto's S3 on 127.0.0.1 (a free port), s3fs configured for it, a bucket; yields the log."""
+    violations: list = []
+    connect, connect_ex = _loopback_only(violations)
+    werkzeug = logging.getLogger("werkzeug")
+    saved_level = werkzeug.level
+    werkzeug.setLevel(logging.ERROR)  # its one line per request
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(socket.socket, "connect", connect)
+        m.setattr(socket.socket, "connect_ex", connect_ex)
+        for key in list(os.environ):
+            if key.startswith("AWS_") or key.lower() in ("http_proxy", "https_proxy", "all_proxy"):
+                m.delenv(key)
+        # Dummy credentials, and no lookup anywhere else for others: no instance
+        # metadata, no profile or SSO configuration, no proxy.
+        m.setenv("AWS_ACCESS_KEY_ID", "testing")
+        m.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+        m.setenv("AWS_DEFAULT_REGION", "us-east-1")
+        m.setenv("AWS_EC2_METADATA_DISABLED", "true")
+        m.setenv("AWS_CONFIG_FILE", os.devnull)
+        m.setenv("AWS_SHARED_CREDENTIALS_FILE", os.devnull)
+        m.setenv("NO_PROXY", "127.0.0.1")
+        server = moto_server.ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        server.start()
+        requests = _Requests(server._server.app)
+        server._server.app = requests
+        host, port = server.get_host_and_port()
+        assert host == "127.0.0.1"
+        options = {
+            "key": "testing",
+            "secret": "testing",
+            "client_kwargs": {"endpoint_url": f"http://127.0.0.1:{port}"},
+        }
+        m.setitem(fsspec.config.conf, "s3", options)
+        try:
+            fsspec.filesystem("s3").call_s3("create_bucket", Bucket=BUCKET)
+            yield S3Server(requests, options, violations)
+        finally:
+            server.stop()
+            werkzeug.setLevel(saved_level)
+            # Instances hold connections to the stopped server.
+            fsspec.get_filesystem_class("s3").clear_instance_cache()
+            forget_trainer("s3")
+    assert violations == [], f"connections to non-loopback addresses: {violations}"
+
+
+@pytest.fixture
+def requests(s3_server):
+    s3_server.requests.log.clear()
+    return s3_server.requests
+
+
+@pytest.fixture
+def s3_root(s3_server):
+    return f"s3://{BUCKET}/{uuid.uuid4().hex[:12]}"
+
+
+def _poll(requests: _Requests, directory: str) -> list[str]:
+    requests.log.clear()
+    tf_ckpt_compat.latest_checkpoint(directory)
+    return requests.kinds()
+
+
+# --- the functions -------------------------------------------------------------------------
+
+
+def test_publish_with_the_pure_writer_and_read_back(s3_root):
+    run = RemoteCheckpointDirectory(s3_root + "/run")
+    run.publish(1, timestamp=10.0)
+    run.publish(2, timestamp=20.0, keep=1)  # deletes checkpoint 1's objects
+    state = tf_ckpt_compat.get_checkpoint_state(run.directory)
+    assert runner.state_fields(state) == (run.prefix(2), [run.prefix(2)], ["20.0"], "20.0")
+    fs, path = trainer_fs(run.state_file)
+    assert fs.cat_file(path) == (
+        b'model_checkpoint_path: "model.ckpt-2"\nall_model_checkpoint_paths: "model.ckpt-2"\n'
+        b"all_model_checkpoint_timestamps: 20.0\nlast_preserved_timestamp: 20.0\n"
+    )
+    assert tf_ckpt_compat.latest_checkpoint(run.directory) == run.prefix(2)
+    assert tf_ckpt_compat.checkpoint_exists(run.prefix(2))
+    assert not tf_ckpt_compat.checkpoint_exists(run.prefix(1))
+    (mtime,) = tf_ckpt_compat.get_checkpoint_mtimes([run.prefix(2)])
+    assert abs(mtime - fs.modified(path).timestamp()) < 5
+    tf_ckpt_compat.remove_checkpoint(run.prefix(2))
+    assert fs.ls(run.directory.split("://")[1], detail=False) == [path]
+
+
+def test_write_is_one_put_and_leaves_no_temporary_object(s3_root, requests):
+    directory = s3_root + "/run"
+    tf_ckpt_compat.update_checkpoint_state(directory, directory + "/m-1")
+    assert requests.log == [("PUT", f"/{directory[5:]}/checkpoint", "")]  # nothing else
+    fs, path = trainer_fs(directory)
+    assert fs.ls(path, detail=False) == [path + "/checkpoint"]
+
+
+def test_errors_read_as_tensorflow_names_them(s3_root):
+    directory = s3_root + "/run"
+    _, path = trainer_fs(directory)
+    fs = fsspec.filesystem("s3")
+    fs.pipe_file(path + "/checkpoint", b"\xff")
+    with pytest.raises(UnicodeDecodeError):  # as TensorFlow's (and the local) reader
+        tf_ckpt_compat.get_checkpoint_state(directory)
+    # No such bucket: no state, no warning, as TensorFlow's FileExists.
+    with recorded_logs() as logs:
+        assert tf_ckpt_compat.latest_checkpoint("s3://tfcc-no-such-bucket/run") is None
+    assert logs == []
+
+
+# --- the iterator, against the local disk ------------------------------------------------------
+
+
+@pytest.mark.parametrize("scenario", S3_SCENARIOS, ids=[s.name for s in S3_SCENARIOS])
+def test_iterator_scenario_same_as_local_disk(scenario, tmp_path, s3_root, monkeypatch):
+    local = runner.run_iterator_scenario(scenario, FUNCTIONS, tmp_path)
+    remote = run_remote_scenario(scenario, s3_root, monkeypatch)
+    assert remote == local
+
+
+def test_a_cached_listing_does_not_hide_a_new_checkpoint(s3_root):
+    # s3fs caches listings, and answers info() from a cached listing of the parent.
+    run = RemoteCheckpointDirectory(s3_root + "/run")
+    run.publish(1)
+    fs = fsspec.filesystem("s3")  # the instance the pure backend uses
+    fs.ls(run.directory)  # user code (or a glob) lists the directory
+    # Another process publishes checkpoint 2: this instance's cached listing is stale.
+    run.write_files(2)
+    run.write_state('model_checkpoint_path: "model.ckpt-2"\n')
+    with pytest.raises(FileNotFoundError):  # the trap: s3fs answers from its cached listing
+        fs.info(run.prefix(2) + ".index")
+    assert tf_ckpt_compat.latest_checkpoint(run.directory) == run.prefix(2)
+
+
+# --- requests per poll ---------------------------------------------------------------------------
+
+
+def test_requests_per_poll(s3_root, requests):
+    run = RemoteCheckpointDirectory(s3_root + "/run")
+    # No state file yet: s3fs's existence check is a HEAD, then a one-key
+    # listing of "<key>/" to tell a "directory" (TensorFlow's GCS FileExists does the same).
+    assert _poll(requests, run.directory) == ["HEAD", "LIST"]
+    assert "max-keys=1" in requests.log[1][2]
+    run.publish(1)
+    for _ in range(3):  # unchanged: state existence + read + index existence, no listing
+        assert _poll(requests, run.directory) == ["HEAD", "GET", "HEAD"]
+    assert [path.rsplit("/", 1)[1] for _, path, _ in requests.log] == [
+        "checkpoint",
+        "checkpoint",
+        "model.ckpt-1.index",
+    ]
+    run.publish(2)  # changed: the same three
+    assert _poll(requests, run.directory) == ["HEAD", "GET", "HEAD"]
+    assert requests.log[2][1].endswith("/model.ckpt-2.index")
+    # Glob characters: one listing, of the level that holds them.
+    run.write_state('model_checkpoint_path: "model.ckpt-*"\n')
+    assert _poll(requests, run.directory) == ["HEAD", "GET", "LIST"]
+    assert (
+        requests.log[2][2].startswith("list-type=2&prefix=")
+        and "max-keys" not in (requests.log[2][2])
+    )
+
+
+def test_requests_per_poll_over_an_iterator_run(s3_root, requests):
+    run = RemoteCheckpointDirectory(s3_root + "/run")
+    run.publish(1)
+    requests.log.clear()
+    with FakeClock(start=1000.0) as clock:
+        clock.at(1002.5, functools.partial(run.publish, 2))
+        yielded = list(tf_ckpt_compat.checkpoints_iterator(run.directory, timeout=3))
+    assert yielded == [run.prefix(1), run.prefix(2)]
+    # Polls at 1000 (yield), 1000, 1001, 1002, 1003 (yield), 1003, 1004, 1005, 1006; the
+    # PUT is the pure writer's, publishing checkpoint 2 at 1002.5.
+    poll = ["HEAD", "GET", "HEAD"]
+    assert requests.kinds() == poll * 4 + ["PUT"] + poll * 5
+
+
+# --- the command line ----------------------------------------------------------------------------
+
+
+def test_cli_watch_latest_and_state(s3_root, capsys):
+    run = RemoteCheckpointDirectory(s3_root + "/run")
+    with FakeClock(start=1000.0) as clock:
+        clock.at(1000.5, functools.partial(run.publish, 1))
+        clock.at(1001.5, functools.partial(run.publish, 2))
+        clock.at(1002.5, functools.partial(run.delete_files, 2))  # the max_to_keep race
+        clock.at(1003.5, functools.partial(run.publish, 3))
+        clock.at(1004.5, functools.partial(run.publish, 3))  # overwritten: not new
+        assert _cli.main(["watch", run.directory, "--timeout", "3"]) == 0
+    out, err = capsys.readouterr()
+    assert out.splitlines() == [run.prefix(1), run.prefix(2), run.prefix(3)]
+    assert err == f"error: Couldn't match files for checkpoint {run.prefix(2)}\n"
+
+    assert _cli.main(["latest", run.directory]) == 0
+    assert capsys.readouterr().out == run.prefix(3) + "\n"
+    assert _cli.main(["state", run.directory, "--format", "json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["model_checkpoint_path"] == run.prefix(3)
+    assert report["checkpoints"][-1]["exists"] is True
+
+
+def test_cli_subprocess_configured_by_the_environment(s3_server, s3_root, tmp_path):
+    # fsspec's usual configuration: FSSPEC_S3 holds the storage options as JSON.
+    options = s3_server.options
+    run = RemoteCheckpointDirectory(s3_root + "/run")
+    run.publish(7)
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("TF_CKPT_", "FSSPEC_"))},
+        "PYTHONPATH": str(ROOT),
+        "TF_CKPT_COMPAT_BACKEND": "pure",
+        "FSSPEC_CONFIG_DIR": str(tmp_path),  # no configuration files of the user's
+        "FSSPEC_S3": json.dumps(options),
+    }
+
+    def cli(*args: str) -> subprocess.CompletedProcess:
+        command = [sys.executable, "-m", "tf_ckpt_compat", *args]
+        return subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
+
+    latest = cli("latest", run.directory)
+    assert (latest.returncode, latest.stdout, latest.stderr) == (0, run.prefix(7) + "\n", "")
+    watch = cli("watch", run.directory, "--timeout", "0.5", "--format", "json")
+    assert watch.returncode == 0, watch.stderr
+    (line,) = watch.stdout.splitlines()
+    assert json.loads(line)["path"] == run.prefix(7)
+    assert watch.stderr == ""
+
+
+def test_only_the_loopback_is_contacted(s3_server):
+    # The guard itself: a connection elsewhere is refused, and recorded for the teardown.
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    with contextlib.closing(sock), pytest.raises(OSError, match="refused a connection"):
+        sock.connect(("192.0.2.1", 9))  # TEST-NET-1: not routed anyway
+    assert s3_server.violations == [("192.0.2.1", 9)]
+    s3_server.violations.clear()
