@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import posixpath
-import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,7 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tf_ckpt_compat._fs import LOCAL
+from tf_ckpt_compat._fs import LOCAL, for_path
 from tf_ckpt_compat._match import get_matching_files, has_glob
 
 
@@ -282,42 +280,13 @@ def test_same_matches_as_tensorflow(root: Path, pattern: str, absolute: bool):
         assert_same_matches(f"{root}/{pattern}" if absolute else pattern)
 
 
-class TensorFlowNames:
-    """LOCAL, given each path as TensorFlow's FileSystem::TranslateName gives it."""
-
-    @staticmethod
-    def translate(path: str) -> str:
-        uri = re.match(r"[A-Za-z][A-Za-z0-9.]*://[^/]*", path)
-        if uri:
-            path = path[uri.end() :] or "/"
-        if not path:
-            return path
-        path = posixpath.normpath(path)  # CleanPath, but for a leading "//"
-        return "/" + path.lstrip("/") if path.startswith("//") else path
-
-    def exists(self, path: str) -> bool:
-        return LOCAL.exists(self.translate(path))
-
-    def isdir(self, path: str) -> bool:
-        return LOCAL.isdir(self.translate(path))
-
-    def listdir(self, path: str) -> list[str]:
-        return LOCAL.listdir(self.translate(path))
-
-
-@pytest.mark.xfail(strict=True, reason="LocalFileSystem does not clean paths as TensorFlow")
 @pytest.mark.parametrize("pattern, absolute", CLEANED_CASES)
 def test_paths_cleaned_by_tensorflow(root: Path, pattern: str, absolute: bool):
     pattern = pattern.format(root=root)
+    pattern = f"{root}/{pattern}" if absolute else pattern
     with cwd(root):
-        assert_same_matches(f"{root}/{pattern}" if absolute else pattern)
-
-
-@pytest.mark.parametrize("pattern, absolute", CLEANED_CASES)
-def test_paths_cleaned_by_tensorflow_with_cleaning_fs(root: Path, pattern: str, absolute: bool):
-    pattern = pattern.format(root=root)
-    with cwd(root):
-        assert_same_matches(f"{root}/{pattern}" if absolute else pattern, TensorFlowNames())
+        # Through the pure backend's own choice of filesystem for the path.
+        assert_same_matches(pattern, for_path(pattern))
 
 
 def test_unreadable_directories_match_nothing(tmp_path: Path):

@@ -19,12 +19,14 @@ from __future__ import annotations
 
 import contextlib
 import os
+import posixpath
 import re
 
 from ._errors import TFStyleError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Iterator
     from typing import Protocol
 
     class FileSystem(Protocol):
@@ -37,32 +39,70 @@ if TYPE_CHECKING:
         def write_atomic(self, path: str, data: bytes) -> None: ...
 
 
+def clean_path(path: str) -> str:
+    """The path TensorFlow's POSIX filesystem hands to the OS for a scheme-less `path`.
+
+    `FileSystem::TranslateName` cleans it lexically (`CleanPath`) before any
+    system call, without looking at the disk: `missing/../x` is `x` even though
+    `missing` does not exist, and `file/` is `file`. That is `posixpath.normpath`,
+    except that a leading `//` becomes `/`.
+    """
+    if not path:
+        return path
+    cleaned = posixpath.normpath(path)
+    return "/" + cleaned.lstrip("/") if cleaned.startswith("//") else cleaned
+
+
 class LocalFileSystem:
-    """The local disk, with the semantics of TensorFlow's `file_io` on POSIX."""
+    """The local disk, with the semantics of TensorFlow's `file_io` on POSIX.
+
+    Each method hands the OS the path TensorFlow would (`os_path`: for a plain
+    path, `clean_path`), and its errors name the path as given, as TensorFlow's do.
+    """
+
+    def os_path(self, path: str) -> str:
+        return clean_path(path)
+
+    @contextlib.contextmanager
+    def _naming(self, path: str, os_path: str) -> Iterator[None]:
+        try:
+            yield
+        except OSError as e:
+            # "<path as given>.tmp<hex>; ...", as TensorFlow words it.
+            if isinstance(e.filename, str) and e.filename.startswith(os_path):
+                e.filename = path + e.filename[len(os_path) :]
+            raise
 
     def exists(self, path: str) -> bool:
         # TensorFlow's FileExists is true for directories too.
-        return os.path.exists(path)
+        return os.path.exists(self.os_path(path))
 
     def isdir(self, path: str) -> bool:
-        return os.path.isdir(path)
+        return os.path.isdir(self.os_path(path))
 
     def listdir(self, path: str) -> list[str]:
-        return os.listdir(path)
+        local = self.os_path(path)
+        with self._naming(path, local):
+            return os.listdir(local)
 
     def read_bytes(self, path: str) -> bytes:
-        with open(path, "rb") as f:
+        local = self.os_path(path)
+        with self._naming(path, local), open(local, "rb") as f:
             return f.read()
 
     def mtime(self, path: str) -> float:
-        # TensorFlow's PosixFileSystem::Stat sets `mtime_nsec = sbuf.st_mtime * 1e9`
-        # from whole seconds (st_mtime is tv_sec), and file_io returns
-        # mtime_nsec / 1e9: the seconds, without their fraction.
-        seconds = os.stat(path).st_mtime_ns // 1_000_000_000  # tv_sec: floored
+        local = self.os_path(path)
+        with self._naming(path, local):
+            # TensorFlow's PosixFileSystem::Stat sets `mtime_nsec = sbuf.st_mtime * 1e9`
+            # from whole seconds (st_mtime is tv_sec), and file_io returns
+            # mtime_nsec / 1e9: the seconds, without their fraction.
+            seconds = os.stat(local).st_mtime_ns // 1_000_000_000  # tv_sec: floored
         return int(seconds * 1e9) / 1e9
 
     def remove(self, path: str) -> None:
-        os.remove(path)
+        local = self.os_path(path)
+        with self._naming(path, local):
+            os.remove(local)
 
     def write_atomic(self, path: str, data: bytes) -> None:
         """Writes `data` to `path` so that a reader sees the old or the new file whole.
@@ -72,23 +112,25 @@ class LocalFileSystem:
         TensorFlow leaves to the OS, so that a crash right after the rename cannot
         leave an empty state file behind.
         """
-        temp_path = f"{path}.tmp{os.urandom(16).hex()}"
-        try:
-            with open(temp_path, "wb") as f:
-                f.write(data)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(temp_path, path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.remove(temp_path)
-            raise
+        local = self.os_path(path)
+        temp_path = f"{local}.tmp{os.urandom(16).hex()}"
+        with self._naming(path, local):
+            try:
+                with open(temp_path, "wb") as f:
+                    f.write(data)
+                    f.flush()
+                    os.fsync(f.fileno())
+                os.replace(temp_path, local)
+            except BaseException:
+                with contextlib.suppress(OSError):
+                    os.remove(temp_path)
+                raise
 
 
 LOCAL = LocalFileSystem()
 
 
-class FileURLFileSystem:
+class FileURLFileSystem(LocalFileSystem):
     """`file://[host]/path` URLs: the local disk, as TensorFlow's POSIX filesystem serves them.
 
     TensorFlow drops the scheme and the host and uses the rest as it is
@@ -101,39 +143,8 @@ class FileURLFileSystem:
 
     _URL = re.compile(r"file://[^/]*")
 
-    def _local(self, url: str) -> str:
-        return url[self._URL.match(url).end() :]  # type: ignore[union-attr]
-
-    def _call(self, method: str, url: str, *args: object) -> object:
-        local = self._local(url)
-        try:
-            return getattr(LOCAL, method)(local, *args)
-        except OSError as e:
-            # "file:///run/checkpoint.tmp<hex>; ...", as TensorFlow words it.
-            if isinstance(e.filename, str) and e.filename.startswith(local):
-                e.filename = url + e.filename[len(local) :]
-            raise
-
-    def exists(self, path: str) -> bool:
-        return self._call("exists", path)  # type: ignore[return-value]
-
-    def isdir(self, path: str) -> bool:
-        return self._call("isdir", path)  # type: ignore[return-value]
-
-    def listdir(self, path: str) -> list[str]:
-        return self._call("listdir", path)  # type: ignore[return-value]
-
-    def read_bytes(self, path: str) -> bytes:
-        return self._call("read_bytes", path)  # type: ignore[return-value]
-
-    def mtime(self, path: str) -> float:
-        return self._call("mtime", path)  # type: ignore[return-value]
-
-    def remove(self, path: str) -> None:
-        self._call("remove", path)
-
-    def write_atomic(self, path: str, data: bytes) -> None:
-        self._call("write_atomic", path, data)
+    def os_path(self, path: str) -> str:
+        return path[self._URL.match(path).end() :]  # type: ignore[union-attr]
 
 
 FILE_URL = FileURLFileSystem()
