@@ -62,10 +62,13 @@ def test_text_and_json_for_one_group(tf):
 
 def test_a_broken_shim_is_caught(tf, tmp_path):
     # A build that logs one message differently: the check must fail and name the scenario.
+    # (_LOG is TensorFlow's own logger object too: wrap it, do not patch it.)
     broken = (
-        "import tf_ckpt_compat._loop as loop\n"
-        "_info = loop._LOG.info\n"
-        "loop._LOG.info = lambda msg, *a: _info(msg.replace('Found new', 'Found'), *a)"
+        "import logging, tf_ckpt_compat._loop as loop\n"
+        "class Broken(logging.LoggerAdapter):\n"
+        "    def info(self, msg, *args):\n"
+        "        self.logger.info(msg.replace('Found new', 'Found'), *args)\n"
+        "loop._LOG = Broken(loop._LOG, {})"
     )
     out = tmp_path / "report.xml"
     result = conformance(

@@ -106,11 +106,28 @@ def generate_checkpoint_state_proto(
             if not os.path.isabs(p):
                 all_model_checkpoint_paths[i] = os.path.relpath(p, save_dir)
     return CheckpointState(
-        model_checkpoint_path=model_checkpoint_path,
-        all_model_checkpoint_paths=all_model_checkpoint_paths,
-        all_model_checkpoint_timestamps=all_model_checkpoint_timestamps,
-        last_preserved_timestamp=last_preserved_timestamp or 0.0,
+        model_checkpoint_path=_string(model_checkpoint_path),
+        all_model_checkpoint_paths=[_string(p) for p in all_model_checkpoint_paths],
+        all_model_checkpoint_timestamps=[_double(t) for t in all_model_checkpoint_timestamps or ()],
+        last_preserved_timestamp=(
+            0.0 if last_preserved_timestamp is None else _double(last_preserved_timestamp)
+        ),
     )
+
+
+# What TensorFlow's proto constructor accepts for its fields, with its errors.
+def _string(value: object) -> str:
+    if isinstance(value, bytes):
+        return value.decode("utf-8")
+    if not isinstance(value, str):
+        raise TypeError("bad argument type for built-in operation")
+    return value
+
+
+def _double(value: object) -> float:
+    if isinstance(value, (str, bytes)) or not hasattr(value, "__float__"):
+        raise TypeError(f"must be real number, not {type(value).__name__}")
+    return float(value)  # type: ignore[arg-type]
 
 
 def update_checkpoint_state_internal(
