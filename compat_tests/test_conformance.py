@@ -23,9 +23,12 @@ def tensorflow_functions(tf):
 )
 def test_same_trace(group, case, tensorflow_functions, backend, tmp_path):
     outcome = compare(group, case, tensorflow_functions, package_functions(), tmp_path, backend)
-    assert outcome.actual == outcome.expected
     # A case that observed nothing would prove nothing.
     assert outcome.expected
+    assert outcome.status != "stale", f"listed in known_differences.py, yet equal: {outcome.known}"
+    if outcome.status == "known":
+        pytest.xfail(f"known difference with this protobuf: {outcome.known}")
+    assert outcome.actual == outcome.expected
 
 
 def test_every_group_has_cases():

@@ -9,8 +9,15 @@ import pytest
 
 import tf_ckpt_compat
 from tf_ckpt_compat.conformance.check import GROUPS
+from tf_ckpt_compat.conformance.known_differences import KNOWN_DIFFERENCES
 
 TOTAL_CASES = sum(len(group.cases) for group in GROUPS)
+
+
+def protobuf_major():
+    from google.protobuf import __version__
+
+    return int(__version__.split(".")[0])
 
 
 def conformance(*args, prelude=""):
@@ -39,22 +46,28 @@ def test_junit_all_equal(junit_run, tf):
     cases = root.findall("testsuite/testcase")
     assert len(cases) == 2 * TOTAL_CASES
     assert not root.findall(".//failure")
+    known = [c for c in cases if c.find("skipped") is not None]
+    assert len(known) == len(KNOWN_DIFFERENCES.get(protobuf_major(), {}))
     properties = {p.get("name"): p.get("value") for p in root.iter("property")}
     assert properties["tensorflow"] == tf.__version__
     assert properties["tf-ckpt-compat"] == tf_ckpt_compat.__version__
-    assert result.stdout.strip() == f"{2 * TOTAL_CASES} equal, 0 different: {out}"
+    assert result.stdout.strip() == (
+        f"{2 * TOTAL_CASES - len(known)} equal, {len(known)} known differences, 0 different: {out}"
+    )
 
 
 def test_text_and_json_for_one_group(tf):
     text = conformance("--backend", "pure", "-k", "^writer/")
     assert text.returncode == 0, text.stderr
-    assert f"| writer | pure | {len(GROUPS[3].cases)} | {len(GROUPS[3].cases)} | 0 |" in text.stdout
+    writers = len(GROUPS[3].cases)
+    known = sum(name.startswith("writer/") for name in KNOWN_DIFFERENCES.get(protobuf_major(), {}))
+    assert f"| writer | pure | {writers} | {writers - known} | {known} | 0 |" in text.stdout
     assert f"tensorflow {tf.__version__}" in text.stdout and "protobuf" in text.stdout
     as_json = conformance("--backend", "tensorflow", "--format", "json", "-k", "iterator/empty")
     document = json.loads(as_json.stdout)
     assert as_json.returncode == 0
     assert {c["group"] for c in document["cases"]} == {"iterator"}
-    assert all(c["equal"] and c["backend"] == "tensorflow" for c in document["cases"])
+    assert all(c["status"] == "equal" and c["backend"] == "tensorflow" for c in document["cases"])
     major_minor = tuple(int(p) for p in tf.__version__.split(".")[:2])
     variant = "C" if major_minor >= (2, 20) else "B" if major_minor == (2, 19) else "A"
     assert document["versions"]["loop variant"] == variant

@@ -723,8 +723,8 @@ def _conformance(args: argparse.Namespace, console: Console) -> int:
     else:
         with open(args.output, "w", encoding="utf-8") as f:
             f.write(report.text)
-        console.result(f"{report.equal} equal, {report.different} different: {args.output}")
-    return EXIT_OK if report.different == 0 else EXIT_NOT_FOUND
+        console.result(f"{report.totals}: {args.output}")
+    return EXIT_OK if report.ok else EXIT_NOT_FOUND
 
 
 def _check_arguments(args: argparse.Namespace) -> None:

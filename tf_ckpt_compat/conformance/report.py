@@ -21,16 +21,36 @@ def trace_diff(outcome: Outcome) -> str:
 
 
 def summary(outcomes: list[Outcome]) -> list[dict]:
-    """One row per (group, backend): cases, equal, different."""
+    """One row per (group, backend): cases, equal, known differences, different.
+
+    A stale entry of the known-differences table counts as different: the
+    table must say exactly what differs.
+    """
     rows: dict[tuple[str, str], dict] = {}
     for o in outcomes:
         row = rows.setdefault(
             (o.group, o.backend),
-            {"group": o.group, "backend": o.backend, "cases": 0, "equal": 0, "different": 0},
+            {
+                "group": o.group,
+                "backend": o.backend,
+                "cases": 0,
+                "equal": 0,
+                "known": 0,
+                "different": 0,
+            },
         )
         row["cases"] += 1
-        row["equal" if o.equal else "different"] += 1
+        row["different" if o.status == "stale" else o.status] += 1
     return list(rows.values())
+
+
+def _explain(o: Outcome) -> str:
+    if o.status == "stale":
+        return (
+            f"listed as a known difference ({o.known}) but equal: "
+            "update tf_ckpt_compat/conformance/known_differences.py"
+        )
+    return trace_diff(o)
 
 
 def _case_id(o: Outcome) -> str:
@@ -41,18 +61,33 @@ def render_text(outcomes: list[Outcome], versions: dict[str, str]) -> str:
     lines = [
         "tf-ckpt-compat conformance: " + ", ".join(f"{k} {v}" for k, v in versions.items()),
         "",
-        "| group | backend | cases | equal | different |",
-        "|---|---|---:|---:|---:|",
+        "| group | backend | cases | equal | known differences | different |",
+        "|---|---|---:|---:|---:|---:|",
     ]
     lines += [
-        f"| {r['group']} | {r['backend']} | {r['cases']} | {r['equal']} | {r['different']} |"
+        f"| {r['group']} | {r['backend']} | {r['cases']} | {r['equal']} | {r['known']} "
+        f"| {r['different']} |"
         for r in summary(outcomes)
     ]
-    different = [o for o in outcomes if not o.equal]
-    lines += ["", f"{len(outcomes) - len(different)} equal, {len(different)} different"]
-    for o in different:
-        lines += ["", f"DIFFERENT {_case_id(o)}", trace_diff(o)]
+    lines += ["", totals(outcomes)]
+    for o in outcomes:
+        if o.status == "known":
+            lines.append(f"known difference {_case_id(o)}: {o.known}")
+    for o in outcomes:
+        if not o.ok:
+            lines += ["", f"DIFFERENT {_case_id(o)}", _explain(o)]
     return "\n".join(lines) + "\n"
+
+
+def totals(outcomes: list[Outcome]) -> str:
+    """`"N equal, K known differences, M different"`."""
+    counts = {status: 0 for status in ("equal", "known", "different")}
+    for o in outcomes:
+        counts["different" if o.status == "stale" else o.status] += 1
+    return (
+        f"{counts['equal']} equal, {counts['known']} known differences, "
+        f"{counts['different']} different"
+    )
 
 
 def render_json(outcomes: list[Outcome], versions: dict[str, str]) -> str:
@@ -64,8 +99,9 @@ def render_json(outcomes: list[Outcome], versions: dict[str, str]) -> str:
                 "group": o.group,
                 "case": o.case,
                 "backend": o.backend,
-                "equal": o.equal,
-                **({} if o.equal else {"diff": trace_diff(o)}),
+                "status": o.status,
+                **({"known": o.known} if o.known else {}),
+                **({} if o.status == "equal" else {"diff": _explain(o)}),
             }
             for o in outcomes
         ],
@@ -83,7 +119,7 @@ def render_junit(outcomes: list[Outcome], versions: dict[str, str]) -> str:
             tests=str(row["cases"]),
             failures=str(row["different"]),
             errors="0",
-            skipped="0",
+            skipped=str(row["known"]),
         )
         properties = ElementTree.SubElement(suite, "properties")
         for key, value in versions.items():
@@ -97,11 +133,13 @@ def render_junit(outcomes: list[Outcome], versions: dict[str, str]) -> str:
                 classname=f"tf_ckpt_compat.conformance.{o.group}",
                 name=f"{o.case}[{o.backend}]",
             )
-            if not o.equal:
+            if o.status == "known":
+                ElementTree.SubElement(case, "skipped", message=f"known difference: {o.known}")
+            elif not o.ok:
                 failure = ElementTree.SubElement(
                     case, "failure", message="differs from TensorFlow", type="TraceMismatch"
                 )
-                failure.text = trace_diff(o)
+                failure.text = _explain(o)
     ElementTree.indent(suites)
     return ElementTree.tostring(suites, encoding="unicode", xml_declaration=True) + "\n"
 
