@@ -29,6 +29,7 @@ import traceback
 import tf_ckpt_compat
 
 from . import _backend, _demo, _fs
+from ._console import PROG, Console, one_line
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -37,7 +38,6 @@ if TYPE_CHECKING:
 
     from ._state import CheckpointState
 
-PROG = "tf-ckpt-compat"
 PATH_ENV_VAR = "TF_CKPT_PATH"
 
 EXIT_OK = 0
@@ -62,8 +62,6 @@ exit status:
   N    with --stop-on-error, the failed command's status (128+signal if killed)
 """
 
-STATUS_PERIOD = 0.5  # seconds between repaints of the status line
-
 _LOG = logging.getLogger("tf_ckpt_compat.cli")
 
 
@@ -79,10 +77,6 @@ class _Terminated(BaseException):
     """SIGTERM, raised in the main thread so that `finally` blocks (demo cleanup) run."""
 
 
-def _one_line(text: object) -> str:
-    return " ".join(str(text).split())
-
-
 def _iso(timestamp: float) -> str:
     """Local time with its UTC offset, to the second; a value no clock can show, as is."""
     try:
@@ -94,130 +88,6 @@ def _iso(timestamp: float) -> str:
 def _is_local(path: str) -> bool:
     # gs://, s3://, ... are served by TensorFlow's or fsspec's filesystems, not os.path.
     return "://" not in path
-
-
-# --- output -----------------------------------------------------------------
-
-
-class Console:
-    """Where the command line writes, one whole line at a time.
-
-    Results go to standard output, flushed at once (a consumer at the other end
-    of a pipe sees each checkpoint as it arrives). Log records and errors go to
-    standard error. When standard error is a terminal, it also carries a live
-    status line, repainted by a thread while the main thread blocks in the
-    iterator; every other write clears it first, under one lock, so that lines
-    never mix.
-    """
-
-    def __init__(self, verbose: bool) -> None:
-        self._lock = threading.Lock()
-        self._live = sys.stderr.isatty()
-        self._describe: Callable[[], str] | None = None
-        self._painted = False
-        self._closing = threading.Event()
-        self._painter: threading.Thread | None = None
-        self._log_lines = _LogLines(self)
-        root = logging.getLogger()
-        # A handler on the root logger: TensorFlow then adds none of its own to
-        # the `tensorflow` logger (no line is printed twice).
-        root.addHandler(self._log_lines)
-        level = logging.INFO if verbose else logging.WARNING
-        for name in ("tensorflow", "tf_ckpt_compat"):
-            logging.getLogger(name).setLevel(level)
-
-    def result(self, line: str) -> None:
-        """Writes a result line on standard output."""
-        with self._cleared():
-            sys.stdout.write(line + "\n")
-            sys.stdout.flush()
-
-    def error(self, message: str) -> None:
-        """Writes `tf-ckpt-compat: error: <message>` on standard error."""
-        self.stderr_line(f"{PROG}: error: {_one_line(message)}")
-
-    def stderr_line(self, line: str) -> None:
-        """Writes one line on standard error, clearing the status line first."""
-        with self._cleared():
-            sys.stderr.write(line + "\n")
-            sys.stderr.flush()
-
-    def show_status(self, describe: Callable[[], str] | None) -> None:
-        """Shows `describe()` as the status line, repainted until replaced; None hides it."""
-        if not self._live:
-            return
-        with self._cleared():
-            self._describe = describe
-            self._paint()
-        if describe is not None and self._painter is None:
-            self._painter = threading.Thread(target=self._paint_loop, name="status", daemon=True)
-            self._painter.start()
-
-    def forget_repeats(self) -> None:
-        """Lets log lines already shown be shown again (called at each checkpoint)."""
-        self._log_lines.seen.clear()
-
-    def close(self) -> None:
-        """Stops the status line, clears it and detaches the log handler."""
-        self.show_status(None)
-        self._closing.set()
-        if self._painter is not None:
-            self._painter.join()
-        logging.getLogger().removeHandler(self._log_lines)
-
-    @contextlib.contextmanager
-    def _cleared(self) -> Iterator[None]:
-        with self._lock:
-            if self._painted:
-                sys.stderr.write("\r\x1b[K")
-                sys.stderr.flush()
-                self._painted = False
-            yield
-
-    def _paint_loop(self) -> None:
-        while not self._closing.wait(STATUS_PERIOD):
-            with self._lock:
-                self._paint()
-
-    def _paint(self) -> None:  # with the lock held
-        if self._describe is not None:
-            # One character short of the width: a line that wraps cannot be
-            # repainted in place with \r.
-            text = self._describe()[: _terminal_width() - 1]
-            sys.stderr.write(f"\r{text}\x1b[K")
-            sys.stderr.flush()
-            self._painted = True
-
-
-def _terminal_width() -> int:
-    try:
-        columns = os.get_terminal_size(sys.stderr.fileno()).columns
-    except (OSError, ValueError):
-        columns = 0
-    return columns or 80  # 0: a terminal that does not say (a new pseudo-terminal)
-
-
-class _LogLines(logging.Handler):
-    """Shows log records as `<level>: <message>`, one line each.
-
-    A line already shown is not shown again until `Console.forget_repeats()`:
-    the iterator polls every second, and a state file naming missing files, or
-    a corrupt one, would otherwise log the same lines every second.
-    """
-
-    def __init__(self, console: Console) -> None:
-        super().__init__()
-        self._console = console
-        self.seen: set[str] = set()
-
-    def emit(self, record: logging.LogRecord) -> None:
-        try:
-            line = f"{record.levelname.lower()}: {_one_line(record.getMessage())}"
-            if line not in self.seen:
-                self.seen.add(line)
-                self._console.stderr_line(line)
-        except Exception:
-            self.handleError(record)
 
 
 # --- following a directory (watch and demo) ------------------------------------
@@ -514,7 +384,7 @@ class _Parser(argparse.ArgumentParser):
     """argparse, with its errors on one line and a pointer to the right --help."""
 
     def error(self, message: str) -> NoReturn:
-        self.exit(EXIT_USAGE, f"{PROG}: error: {_one_line(message)} (see {self.prog} --help)\n")
+        self.exit(EXIT_USAGE, f"{PROG}: error: {one_line(message)} (see {self.prog} --help)\n")
 
 
 def _seconds(text: str) -> float:
