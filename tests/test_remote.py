@@ -112,24 +112,9 @@ class RemoteCheckpointDirectory(CheckpointDirectory):
                 fs.rm_file(path + suffix)
 
 
-_REMOTE_ACTIONS = {
-    "mkdir": RemoteCheckpointDirectory.mkdir,
-    "publish": RemoteCheckpointDirectory.publish,
-    "publish_state": functools.partial(RemoteCheckpointDirectory.publish, files=False),
-    "write_files": RemoteCheckpointDirectory.write_files,
-    "delete_files": RemoteCheckpointDirectory.delete_files,
-    "write_state": RemoteCheckpointDirectory.write_state,
-    "empty_state": RemoteCheckpointDirectory.empty_state,
-    "delete_state": RemoteCheckpointDirectory.delete_state,
-}
-
-
-def run_remote_scenario(scenario, root: str, monkeypatch: pytest.MonkeyPatch) -> list[tuple]:
+def run_remote_scenario(scenario, root: str) -> list[tuple]:
     """`runner.run_iterator_scenario` with the watched directory at `<root>/run`, a URL."""
-    with monkeypatch.context() as m:
-        m.setattr(runner, "CheckpointDirectory", RemoteCheckpointDirectory)
-        m.setattr(runner, "_ACTIONS", _REMOTE_ACTIONS)
-        return runner.run_iterator_scenario(scenario, FUNCTIONS, root)
+    return runner.run_iterator_scenario(scenario, FUNCTIONS, root, RemoteCheckpointDirectory)
 
 
 class Logs(logging.Handler):
@@ -337,19 +322,7 @@ def build_remote_layout(layout, root: str) -> None:
 
 def run_remote_layout(layout, root: str) -> list[tuple]:
     """`runner.run_layout` on a memory:// root."""
-    build_remote_layout(layout, root)
-    directory = os.path.join(root, layout.directory)
-    normalize = runner._normalizer(root)
-    trace: list[tuple] = []
-    with runner.recording_logs(runner._Recorder(trace, None, normalize)):
-        for name, convert in (
-            ("get_checkpoint_state", runner.state_fields),
-            ("latest_checkpoint", lambda path: path),
-        ):
-            runner._call(
-                trace, name, normalize, convert, FUNCTIONS[name], directory, layout.latest_filename
-            )
-    return trace
+    return runner.run_layout(layout, FUNCTIONS, root, build_remote_layout)
 
 
 # An object store is not a disk: these layouts differ from the local run, and how.
@@ -389,7 +362,7 @@ def test_layout_same_as_local_disk(layout, tmp_path, memory_root):
 )
 def test_iterator_scenario_same_as_local_disk(scenario, tmp_path, memory_root, monkeypatch):
     local = runner.run_iterator_scenario(scenario, FUNCTIONS, tmp_path)
-    remote = run_remote_scenario(scenario, memory_root, monkeypatch)
+    remote = run_remote_scenario(scenario, memory_root)
     assert remote == local
 
 

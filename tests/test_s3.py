@@ -243,7 +243,7 @@ def test_errors_read_as_tensorflow_names_them(s3_root):
 @pytest.mark.parametrize("scenario", S3_SCENARIOS, ids=[s.name for s in S3_SCENARIOS])
 def test_iterator_scenario_same_as_local_disk(scenario, tmp_path, s3_root, monkeypatch):
     local = runner.run_iterator_scenario(scenario, FUNCTIONS, tmp_path)
-    remote = run_remote_scenario(scenario, s3_root, monkeypatch)
+    remote = run_remote_scenario(scenario, s3_root)
     assert remote == local
 
 

@@ -135,15 +135,16 @@ def _timeout_fn(scenario: IteratorScenario, trace: list, clock: FakeClock):
     return _FalsyCallable(timeout_fn) if scenario.timeout_fn_falsy else timeout_fn
 
 
+# Event name -> the CheckpointDirectory method that does it, and its keywords.
 _ACTIONS = {
-    "mkdir": CheckpointDirectory.mkdir,
-    "publish": CheckpointDirectory.publish,
-    "publish_state": functools.partial(CheckpointDirectory.publish, files=False),
-    "write_files": CheckpointDirectory.write_files,
-    "delete_files": CheckpointDirectory.delete_files,
-    "write_state": CheckpointDirectory.write_state,
-    "empty_state": CheckpointDirectory.empty_state,
-    "delete_state": CheckpointDirectory.delete_state,
+    "mkdir": ("mkdir", {}),
+    "publish": ("publish", {}),
+    "publish_state": ("publish", {"files": False}),
+    "write_files": ("write_files", {}),
+    "delete_files": ("delete_files", {}),
+    "write_state": ("write_state", {}),
+    "empty_state": ("empty_state", {}),
+    "delete_state": ("delete_state", {}),
 }
 
 
@@ -151,6 +152,7 @@ def run_iterator_scenario(
     scenario: IteratorScenario,
     functions: dict[str, Callable[..., object]],
     root: str | os.PathLike,
+    directory_class: type[CheckpointDirectory] = CheckpointDirectory,
 ) -> list[tuple]:
     """Runs `scenario` with `functions["checkpoints_iterator"]` or `["wait_for_new_checkpoint"]`.
 
@@ -158,12 +160,14 @@ def run_iterator_scenario(
       scenario: what happens, when, and how the function is called.
       functions: the implementation under test, by name.
       root: an empty directory of the caller's; the watched directory is `<root>/run`.
+      directory_class: what carries out the scenario's events (another storage's
+        CheckpointDirectory, for instance).
 
     Returns:
       The trace (see the module docstring).
     """
     directory = os.path.join(os.fspath(root), "run")
-    run = CheckpointDirectory(directory)
+    run = directory_class(directory)
 
     def normalize(text: str) -> str:
         return text.replace(directory, "<dir>")
@@ -174,7 +178,8 @@ def run_iterator_scenario(
         recording_logs(_Recorder(trace, clock, normalize)),
     ):
         for when, action, *args in scenario.events:
-            clock.at(START + when, functools.partial(_ACTIONS[action], run, *args))
+            method, keywords = _ACTIONS[action]
+            clock.at(START + when, functools.partial(getattr(run, method), *args, **keywords))
         clock.advance(0)
         watched = pathlib.Path(directory) if scenario.pathlike else directory
         try:
@@ -223,7 +228,8 @@ def _call(trace: list, label: str, normalize, convert, fn, *args, **kwargs) -> N
 
 
 def build_layout(layout: Layout, root: str) -> None:
-    """Creates `layout`'s files and directories under `root`."""
+    """Creates `layout`'s files and directories under `root`, on the local disk."""
+    os.makedirs(root, exist_ok=True)
     for relative, content in layout.files.items():
         path = os.path.join(root, relative)
         if content is DIR:
@@ -236,12 +242,17 @@ def build_layout(layout: Layout, root: str) -> None:
 
 
 def run_layout(
-    layout: Layout, functions: dict[str, Callable[..., object]], root: str | os.PathLike
+    layout: Layout,
+    functions: dict[str, Callable[..., object]],
+    root: str | os.PathLike,
+    build: Callable[[Layout, str], None] = build_layout,
 ) -> list[tuple]:
-    """Calls `get_checkpoint_state` and `latest_checkpoint` on `layout`; returns the trace."""
+    """Calls `get_checkpoint_state` and `latest_checkpoint` on `layout`; returns the trace.
+
+    `build` creates the layout under `root` (by default on the local disk).
+    """
     root = os.fspath(root)
-    os.makedirs(root, exist_ok=True)
-    build_layout(layout, root)
+    build(layout, root)
     directory: str | os.PathLike = os.path.join(root, layout.directory)
     if layout.pathlike:
         directory = pathlib.Path(directory)
