@@ -17,7 +17,8 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from tf_ckpt_compat._match import GLOB_CHARS, _compile, get_matching_files, has_glob
+from tf_ckpt_compat._fnmatch import compile_pattern
+from tf_ckpt_compat._match import GLOB_CHARS, get_matching_files, has_glob
 
 
 def make_tree(root: Path, names: list[str]) -> None:
@@ -461,7 +462,7 @@ ALPHABET = "/.*?[]!^-\\ab"
 
 
 def ours(pattern: str, s: str) -> bool:
-    return _compile(pattern, False).fullmatch(s) is not None
+    return compile_pattern(pattern, False).fullmatch(s) is not None
 
 
 @st.composite

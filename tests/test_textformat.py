@@ -21,6 +21,7 @@ from google.protobuf import descriptor_pb2, descriptor_pool, message_factory, te
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tf_ckpt_compat import _textformat
 from tf_ckpt_compat._state import CheckpointState
 from tf_ckpt_compat._textformat import _WHITESPACE, ParseError, parse, serialize
 from tf_ckpt_compat.conformance.state_files import STATE_FILES
@@ -677,3 +678,50 @@ def test_whitespace_is_what_str_isspace_accepts():
     for char in ["\ufeff", "\u200b", "\u180e", "\x00"]:
         with pytest.raises(ParseError):
             parse(char + "last_preserved_timestamp: 1")
+
+
+# --- The fast path for files as TensorFlow writes them -----------------------------------
+
+CANONICAL_LINES = st.lists(
+    st.one_of(
+        st.tuples(
+            st.sampled_from(["model_checkpoint_path", "all_model_checkpoint_paths"]),
+            st.text(st.characters(exclude_characters='"\\\n', exclude_categories=("Cs",))).map(
+                lambda body: f'"{body}"'
+            ),
+        ),
+        st.tuples(
+            st.sampled_from(["all_model_checkpoint_timestamps", "last_preserved_timestamp"]),
+            st.floats(allow_nan=True, allow_infinity=True).map(repr),
+        ),
+    ),
+    max_size=6,
+)
+
+
+@settings(HYPOTHESIS, max_examples=500)
+@given(CANONICAL_LINES)
+def test_canonical_files_take_the_fast_path_with_protobufs_result(lines):
+    text = "".join(f"{name}: {value}\n" for name, value in lines)
+    assert _textformat._parse_canonical(text) is not None
+    assert_parses_like_protobuf(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'model_checkpoint_path: "a"',  # no final newline
+        'model_checkpoint_path: "a\\"b"\n',  # an escape
+        "model_checkpoint_path: 'a'\n",  # single quotes
+        'model_checkpoint_path:  "a"\n',  # other spacing
+        'model_checkpoint_path: "a" # c\n',  # a comment
+        'model_checkpoint_path: "a"\r\n',  # CRLF
+        "last_preserved_timestamp: 1.50\n",  # not repr's spelling
+        "last_preserved_timestamp: 1_0.0\n",  # float() accepts it, protobuf does not
+        "all_model_checkpoint_timestamps: [1.0]\n",  # list syntax
+        "\n",  # an empty line
+    ],
+)
+def test_other_files_take_the_full_parser(text):
+    assert _textformat._parse_canonical(text) is None
+    assert_parses_like_protobuf(text)

@@ -7,8 +7,6 @@ the `tensorflow` backend is first used: `import tf_ckpt_compat` never imports it
 
 from __future__ import annotations
 
-import functools
-import importlib.util
 import os
 
 ENV_VAR = "TF_CKPT_COMPAT_BACKEND"
@@ -19,10 +17,18 @@ if TYPE_CHECKING:
     from types import ModuleType
 
 
-@functools.cache
+_installed: bool | None = None
+
+
 def _tensorflow_installed() -> bool:
-    # find_spec looks for the package without running it (no 2.7 s import).
-    return importlib.util.find_spec("tensorflow") is not None
+    global _installed
+    if _installed is None:
+        # Imported here: only `auto` needs it, and it slows a cold start. find_spec
+        # looks for the package without running it (no 2.7 s import).
+        import importlib.util
+
+        _installed = importlib.util.find_spec("tensorflow") is not None
+    return _installed
 
 
 def backend() -> str:

@@ -17,16 +17,13 @@ full path or URL, as TensorFlow hands it to its filesystems.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import posixpath
-import re
 
 from ._errors import TFStyleError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Iterator
     from typing import Protocol
 
     class FileSystem(Protocol):
@@ -63,15 +60,8 @@ class LocalFileSystem:
     def os_path(self, path: str) -> str:
         return clean_path(path)
 
-    @contextlib.contextmanager
-    def _naming(self, path: str, os_path: str) -> Iterator[None]:
-        try:
-            yield
-        except OSError as e:
-            # "<path as given>.tmp<hex>; ...", as TensorFlow words it.
-            if isinstance(e.filename, str) and e.filename.startswith(os_path):
-                e.filename = path + e.filename[len(os_path) :]
-            raise
+    def _naming(self, path: str, os_path: str) -> _NamedAs:
+        return _NamedAs(path, os_path)
 
     def exists(self, path: str) -> bool:
         # TensorFlow's FileExists is true for directories too.
@@ -122,9 +112,38 @@ class LocalFileSystem:
                     os.fsync(f.fileno())
                 os.replace(temp_path, local)
             except BaseException:
-                with contextlib.suppress(OSError):
+                try:  # noqa: SIM105 (contextlib slows a cold start)
                     os.remove(temp_path)
+                except OSError:
+                    pass  # never written, or already gone: the first error is the one to raise
                 raise
+
+
+class _NamedAs:
+    """Makes an OSError about `os_path` name `path`, the path as it was given.
+
+    TensorFlow's messages name that path (`"<path>.tmp<hex>; ..."`), not the
+    cleaned one. (A class, not a generator-based context manager: `contextlib`
+    slows a cold start.)
+    """
+
+    __slots__ = ("path", "os_path")
+
+    def __init__(self, path: str, os_path: str) -> None:
+        self.path, self.os_path = path, os_path
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, exc_type: object, exc: BaseException | None, tb: object) -> bool:
+        filename = getattr(exc, "filename", None)
+        if (
+            isinstance(exc, OSError)
+            and isinstance(filename, str)
+            and filename.startswith(self.os_path)
+        ):
+            exc.filename = self.path + filename[len(self.os_path) :]
+        return False
 
 
 LOCAL = LocalFileSystem()
@@ -141,16 +160,17 @@ class FileURLFileSystem(LocalFileSystem):
     pure backend joins names to the directory string, as TensorFlow does.
     """
 
-    _URL = re.compile(r"file://[^/]*")
-
     def os_path(self, path: str) -> str:
-        return path[self._URL.match(path).end() :]  # type: ignore[union-attr]
+        host_and_path = path[len("file://") :]
+        slash = host_and_path.find("/")
+        return host_and_path[slash:] if slash >= 0 else ""
 
 
 FILE_URL = FileURLFileSystem()
 
 # ParseURI in tsl/platform/path.cc: a scheme is [a-zA-Z][0-9a-zA-Z.]* before "://".
-_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9.]*)://")
+_SCHEME_START = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+_SCHEME_REST = _SCHEME_START | frozenset("0123456789.")
 
 
 class SchemeUnavailableError(TFStyleError):
@@ -169,8 +189,11 @@ class SchemeUnavailableError(TFStyleError):
 
 def scheme_of(path: str) -> str | None:
     """The path's URI scheme (`"s3"` for `s3://b/x`), or None for a plain path."""
-    m = _SCHEME.match(path)
-    return m.group(1) if m else None
+    end = path.find("://")
+    scheme = path[:end]
+    if end > 0 and scheme[0] in _SCHEME_START and all(c in _SCHEME_REST for c in scheme):
+        return scheme
+    return None
 
 
 def for_path(path: str) -> FileSystem:

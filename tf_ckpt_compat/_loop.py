@@ -10,18 +10,17 @@ call time, as TensorFlow does, so that tests patching them see the same calls.
 
 from __future__ import annotations
 
-import logging
 import os
 import time
 
 from . import _backend, _management
+from ._log import LOG as _LOG
 from ._signature import tf_signature
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
-_LOG = logging.getLogger("tensorflow")
 
 VERSION_ENV_VAR = "TF_CKPT_COMPAT_TF_VERSION"
 _DEFAULT_PURE_VERSION = "2.21"

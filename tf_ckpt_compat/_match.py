@@ -13,12 +13,8 @@ a relative pattern. So this module re-implements TensorFlow's own algorithm:
   first one holding a glob character down are listed breadth first, and each
   child is kept when its whole path matches the pattern cut at that level;
 * `FileSystem::Match` on POSIX (`xla/tsl/platform/file_system.cc`), which is
-  glibc's `fnmatch(pattern, path, FNM_PATHNAME)`: `*`, `?` and brackets never
-  match `/` but do match a leading dot, `[!a]` and `[^a]` negate, a backslash
-  escapes, there are no braces and no `**`. `_fnmatch_regex` translates a
-  pattern to a regular expression that follows glibc 2.36 rule for rule,
-  malformed brackets included (older glibc differs on a few unterminated ones),
-  with POSIX classes such as `[[:digit:]]` holding their ASCII members.
+  glibc's `fnmatch(pattern, path, FNM_PATHNAME)`, translated rule for rule by
+  `_fnmatch` (imported only for a pattern with glob characters).
 
 Like TensorFlow, results come in directory-listing order, unsorted; a missing
 or unreadable directory matches nothing. All I/O goes through the `fs` object
@@ -28,35 +24,22 @@ file system, which is the one to clean it (TensorFlow's `TranslateName`).
 
 from __future__ import annotations
 
-import functools
 import os
-import re
-from typing import Protocol
 
-from ._fs import LOCAL
+from ._fs import LOCAL, scheme_of
 
-__all__ = ["GLOB_CHARS", "FileSystem", "get_matching_files", "has_glob"]
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from ._fs import FileSystem
+
+__all__ = ["GLOB_CHARS", "get_matching_files", "has_glob"]
 
 GLOB_CHARS = "*?[\\"  # kGlobbingChars in file_system_helper.cc
-
-_NEVER = "(?!)"  # a regular expression that matches nothing
-_MAX_CHAR = 0x10FFFF
-
-# A set of characters, as sorted, disjoint, inclusive code point intervals.
-_Chars = list[tuple[int, int]]
-
-
-class FileSystem(Protocol):
-    def exists(self, path: str) -> bool: ...
-
-    def isdir(self, path: str) -> bool: ...
-
-    def listdir(self, path: str) -> list[str]: ...
 
 
 def has_glob(pattern: str) -> bool:
     """Whether TensorFlow expands `pattern` rather than checking that it exists."""
-    return any(c in pattern for c in GLOB_CHARS)
+    return "*" in pattern or "?" in pattern or "[" in pattern or "\\" in pattern
 
 
 def get_matching_files(pattern: str, fs: FileSystem = LOCAL) -> list[str]:
@@ -71,10 +54,12 @@ def get_matching_files(pattern: str, fs: FileSystem = LOCAL) -> list[str]:
     first = next(i for i, d in enumerate(dirs) if has_glob(d))
     if first == 0:  # a URI with a glob in its host: TensorFlow would read dirs[-1]
         return []
+    from ._fnmatch import compile_pattern  # only now: it needs `re`, slow to import cold
+
     results: list[str] = []
     parents = [dirs[first - 1]]
     for level in range(first, len(dirs)):
-        regex = _compile(dirs[level], "POSIXLY_CORRECT" in os.environ)
+        regex = compile_pattern(dirs[level], "POSIXLY_CORRECT" in os.environ)
         last = level == len(dirs) - 1
         next_parents = []
         for parent in parents:
@@ -96,15 +81,12 @@ def get_matching_files(pattern: str, fs: FileSystem = LOCAL) -> list[str]:
 
 # --- Paths, as TensorFlow's io::Dirname and io::JoinPath (tsl/platform/path.cc) ---
 
-_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9.]*://")
-_GLOB_CHAR = re.compile("[" + re.escape(GLOB_CHARS) + "]")
-
 
 def _dirname(path: str) -> str:
     start = 0  # where the path part begins, after any "scheme://host"
-    m = _SCHEME.match(path)
-    if m:
-        slash = path.find("/", m.end())
+    scheme = scheme_of(path)
+    if scheme is not None:
+        slash = path.find("/", len(scheme) + 3)
         start = len(path) if slash < 0 else slash
     pos = path.rfind("/", start)
     if pos < 0:
@@ -120,8 +102,8 @@ def _join(parent: str, child: str) -> str:
 
 def _directory_prefixes(pattern: str) -> list[str]:
     """AllDirectoryPrefixes: the pattern and its ancestors, outermost first."""
-    first_glob = _GLOB_CHAR.search(pattern)
-    fixed_prefix = pattern[: first_glob.start()] if first_glob else pattern
+    first_glob = min((i for i in map(pattern.find, GLOB_CHARS) if i >= 0), default=len(pattern))
+    fixed_prefix = pattern[:first_glob]
     # PatchPattern: without a directory before the first glob, expand "./<pattern>".
     patched = pattern if _dirname(fixed_prefix) else _join(".", pattern)
     d = _dirname(patched) if pattern.endswith("/") else patched
@@ -133,235 +115,3 @@ def _directory_prefixes(pattern: str) -> list[str]:
             break
         d = parent
     return dirs[::-1]
-
-
-# --- glibc fnmatch(pattern, path, FNM_PATHNAME) as a regular expression ---
-
-
-@functools.lru_cache(maxsize=128)
-def _compile(pattern: str, posixly_correct: bool = False) -> re.Pattern[str]:
-    return re.compile(_fnmatch_regex(pattern, 0, posixly_correct), re.DOTALL)
-
-
-def _fnmatch_regex(pat: str, i: int, posixly_correct: bool) -> str:
-    """A regular expression for `pat[i:]`, to be used with `fullmatch`."""
-    out = []
-    while i < len(pat):
-        c = pat[i]
-        if c in "*?":
-            j = i
-            while j < len(pat) and pat[j] in "*?":
-                j += 1
-            run = pat[i:j]
-            if "*" in run and pat.startswith("\\/", j):
-                # glibc looks for the escaped '/' only before the next '/'.
-                return "".join(out) + _NEVER
-            out.append("[^/]" * run.count("?") + ("[^/]*" if "*" in run else ""))
-            i = j
-        elif c == "\\":
-            if i + 1 == len(pat):  # "Trailing \ loses."
-                return "".join(out) + _NEVER
-            out.append(re.escape(pat[i + 1]))
-            i += 2
-        elif c == "[":
-            # The character a bracket matches decides where matching resumes:
-            # usually after the closing ']', after the '[' when it is read as a
-            # literal, and, for malformed brackets only, at more than one place.
-            branches = _bracket(pat, i + 1, posixly_correct)
-            if not branches:
-                return "".join(out) + _NEVER
-            if len(branches) > 1:
-                alternatives = (
-                    cls + _fnmatch_regex(pat, j, posixly_correct) for cls, j in branches
-                )
-                return "".join(out) + "(?:" + "|".join(alternatives) + ")"
-            cls, i = branches[0]
-            out.append(cls)
-        else:
-            out.append(re.escape(c))
-            i += 1
-    return "".join(out)
-
-
-_LITERAL = -1  # the bracket is not one: its '[' matches itself
-_FAIL = -2  # the pattern cannot match
-
-_CLASS_NAME = re.compile(r":([a-y]*)")  # glibc stops at 'z' too
-_CLASS_NAME_MAX = 256  # CHAR_CLASS_MAX_LENGTH
-_CLASSES: dict[str, _Chars] = {  # POSIX classes, members as in the C locale
-    "alnum": [(48, 57), (65, 90), (97, 122)],
-    "alpha": [(65, 90), (97, 122)],
-    "blank": [(9, 9), (32, 32)],
-    "cntrl": [(0, 31), (127, 127)],
-    "digit": [(48, 57)],
-    "graph": [(33, 126)],
-    "lower": [(97, 122)],
-    "print": [(32, 126)],
-    "punct": [(33, 47), (58, 64), (91, 96), (123, 126)],
-    "space": [(9, 13), (32, 32)],
-    "upper": [(65, 90)],
-    "xdigit": [(48, 57), (65, 70), (97, 102)],
-}
-
-
-def _bracket(pat: str, start: int, posixly_correct: bool) -> list[tuple[str, int]]:
-    """The `[` at `start - 1`: (character class, where matching resumes) pairs.
-
-    glibc reads the items one by one until one holds the character; it then
-    skips to the closing ']' with a second, slightly different scanner
-    (`_skip`). A character no item holds goes on to wherever the first scan
-    stopped. Either way the outcome is a resume position, `_LITERAL` or `_FAIL`.
-    """
-    negated = start < len(pat) and (
-        pat[start] == "!" or (pat[start] == "^" and not posixly_correct)
-    )
-    items, stop = _bracket_items(pat, start + negated)
-    resume: dict[int, _Chars] = {}  # resume position -> characters that go there
-
-    def route(chars: _Chars, outcome: int, closes: bool) -> None:
-        if outcome == _LITERAL:
-            chars, outcome = _minus(chars, [(0, 90), (92, _MAX_CHAR)]), start  # only '['
-        elif outcome == _FAIL or not closes:
-            return
-        resume[outcome] = _union(resume.get(outcome, []), chars)
-
-    seen: _Chars = []
-    for chars, after in items:
-        route(_minus(chars, seen), _skip(pat, after), closes=not negated)
-        seen = _union(seen, chars)
-    route(_minus([(0, _MAX_CHAR)], seen), stop, closes=negated)
-    branches = []
-    for position, chars in sorted(resume.items()):
-        chars = _minus(chars, [(47, 47)])  # FNM_PATHNAME: a bracket never matches '/'
-        if chars:
-            branches.append((_char_class(chars), position))
-    return branches
-
-
-def _bracket_items(pat: str, p: int) -> tuple[list[tuple[_Chars, int]], int]:
-    """glibc's first scan from `p`: [(characters, position after the item)], outcome."""
-
-    def ch(k: int) -> str:
-        return pat[k] if k < len(pat) else ""
-
-    def collating_symbol(p: int) -> tuple[str, int]:
-        # "[.x.]" with p at the '.'; without collation rules, x is one character.
-        end = pat.find(".]", p + 1)
-        return (pat[p + 1], end + 2) if end == p + 2 else ("", p)
-
-    items: list[tuple[_Chars, int]] = []
-    c, p = ch(p), p + 1
-    while True:
-        if c == "":
-            return items, _LITERAL  # "[ unterminated, treat as normal character."
-        name = _CLASS_NAME.match(pat, p).group(1) if c == "[" and ch(p) == ":" else None
-        if name is not None and len(name) >= _CLASS_NAME_MAX:
-            return items, _FAIL
-        if name is not None and pat.startswith(":]", p + 1 + len(name)):  # "[:name:]"
-            if name not in _CLASSES:
-                return items, _FAIL
-            p += len(name) + 3
-            items.append((_CLASSES[name], p))
-            c, p = ch(p), p + 1
-        elif c == "[" and ch(p) == "=" and ch(p + 1) and pat.startswith("=]", p + 2):
-            items.append(([(ord(pat[p + 1]),) * 2], p + 4))  # "[=x=]": x itself
-            c, p = ch(p + 4), p + 5
-        else:  # one character, maybe the start of a range
-            if c == "\\":
-                if not ch(p):
-                    return items, _FAIL
-                low, p = ch(p), p + 1
-                is_range = ch(p) == "-" and ch(p + 1) not in ("", "]")
-            elif c == "[" and ch(p) == ".":
-                low, p = collating_symbol(p)
-                if not low:
-                    return items, _FAIL
-                is_range = ch(p) == "-" and ch(p + 1) != ""
-            else:  # also a '[' that starts no valid "[:", "[=" or "[."
-                low = c
-                is_range = ch(p) == "-" and ch(p + 1) not in ("", "]")
-            if not is_range:
-                items.append(([(ord(low),) * 2], p))
-            c, p = ch(p), p + 1
-            if c == "-" and ch(p) != "]":
-                high, p = ch(p), p + 1
-                if high == "[" and ch(p) == ".":
-                    high, p = collating_symbol(p)
-                elif high == "\\":
-                    high, p = ch(p), p + 1
-                if not high:
-                    return items, _FAIL
-                items.append(([(ord(low), ord(high))] if low <= high else [], p))
-                c, p = ch(p), p + 1
-        if c == "]":
-            return items, p
-
-
-def _skip(pat: str, p: int) -> int:
-    """glibc's second scan, from `p` (after a matching item) past the closing ']'."""
-
-    def ch(k: int) -> str:
-        return pat[k] if k < len(pat) else ""
-
-    while True:
-        c, p = ch(p), p + 1
-        if c == "]":
-            return p
-        if c == "":
-            return _LITERAL
-        if c == "\\":
-            if not ch(p):
-                return _FAIL
-            p += 1
-        elif c == "[" and ch(p) == ":":
-            name = _CLASS_NAME.match(pat, p).group(1)
-            if len(name) >= _CLASS_NAME_MAX - 1:
-                return _FAIL
-            if pat.startswith(":]", p + 1 + len(name)):
-                p += len(name) + 3
-        elif c == "[" and ch(p) == "=":
-            if not ch(p + 1) or not pat.startswith("=]", p + 2):
-                return _FAIL
-            p += 4
-        elif c == "[" and ch(p) == ".":
-            end = pat.find(".]", p + 1)
-            if end < 0:
-                return _FAIL
-            p = end + 2
-
-
-# --- Sets of characters ---
-
-
-def _union(a: _Chars, b: _Chars) -> _Chars:
-    merged: _Chars = []
-    for lo, hi in sorted(a + b):
-        if merged and lo <= merged[-1][1] + 1:
-            merged[-1] = (merged[-1][0], max(hi, merged[-1][1]))
-        else:
-            merged.append((lo, hi))
-    return merged
-
-
-def _minus(a: _Chars, b: _Chars) -> _Chars:
-    result = a
-    for blo, bhi in b:
-        pieces: _Chars = []
-        for lo, hi in result:
-            if bhi < lo or blo > hi:
-                pieces.append((lo, hi))
-                continue
-            if lo < blo:
-                pieces.append((lo, blo - 1))
-            if bhi < hi:
-                pieces.append((bhi + 1, hi))
-        result = pieces
-    return result
-
-
-def _char_class(chars: _Chars) -> str:
-    def esc(code: int) -> str:
-        c = chr(code)
-        return "\\" + c if c in "\\]^-[" else c
-
-    return "[" + "".join(esc(lo) + ("-" + esc(hi) if hi > lo else "") for lo, hi in chars) + "]"

@@ -9,14 +9,11 @@ the same; TensorFlow's file_io calls go to `_fs`, its text_format calls to
 
 from __future__ import annotations
 
-import logging
 import os
-import re
 
 from . import _errors, _fs, _match, _textformat
+from ._log import LOG as _LOG
 from ._state import CheckpointState
-
-_LOG = logging.getLogger("tensorflow")
 
 _V1 = 1
 _V2 = 2
@@ -205,5 +202,7 @@ def _delete_file_if_exists(filespec):
 
 
 def meta_graph_filename(checkpoint_filename, meta_graph_suffix="meta"):
+    import re  # here, not at the top: only removal needs it, and `re` slows a cold start
+
     basename = re.sub(r"-[\d\?]+-of-\d+$", "", checkpoint_filename)
     return ".".join([basename, meta_graph_suffix])

@@ -19,12 +19,12 @@ and errors compute their line and column only when they are raised.
 from __future__ import annotations
 
 import math
-import re
-import string
-import unicodedata
-from collections.abc import Callable
 
 from ._state import CheckpointState
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 __all__ = ["ParseError", "parse", "serialize"]
 
@@ -36,17 +36,18 @@ _WHITESPACE = frozenset(
     "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004"
     "\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
 )
-_DIGITS = frozenset(string.digits)
-_OCTAL_DIGITS = frozenset(string.octdigits)
-_HEX_DIGITS = frozenset(string.hexdigits)
+# Spelled out rather than taken from `string`, whose import slows a cold start.
+_DIGITS = frozenset("0123456789")
+_OCTAL_DIGITS = frozenset("01234567")
+_HEX_DIGITS = frozenset("0123456789abcdefABCDEF")
 _QUOTES = frozenset("\"'")
-_IDENTIFIER_START = frozenset(string.ascii_letters + "_")
-_NUMBER_START = frozenset(string.digits + "+-")
-# The rest of an identifier or number token. A single repeated character
-# class cannot backtrack, and matches at C speed (names and numbers are most
-# of a state file).
-_IDENTIFIER_REST = re.compile("[0-9A-Za-z_+-]*")
-_NUMBER_REST = re.compile("[0-9A-Za-z_.+-]*")
+_IDENTIFIER_START = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_")
+_NUMBER_START = _DIGITS | frozenset("+-")
+# The rest of an identifier or number token: a single repeated character class
+# cannot backtrack, and matches at C speed (names and numbers are most of a
+# state file). Compiled by the first `_parse_any`: `re` slows a cold start, and
+# the files TensorFlow writes never need it (`_parse_canonical`).
+_IDENTIFIER_REST = _NUMBER_REST = None
 
 # The escapes of the `unicode_escape` codec that stand for one fixed string;
 # a backslash before a newline (a line continuation) stands for nothing.
@@ -183,6 +184,65 @@ def parse(text: str) -> CheckpointState:
       ParseError: for any text that `text_format.Merge` rejects, with the same
         message, line and column.
     """
+    state = _parse_canonical(text)
+    return _parse_any(text) if state is None else state
+
+
+_STRING_FIELDS = frozenset(("model_checkpoint_path", "all_model_checkpoint_paths"))
+_DOUBLE_FIELDS = frozenset(("all_model_checkpoint_timestamps", "last_preserved_timestamp"))
+
+
+def _parse_canonical(text: str) -> CheckpointState | None:
+    """The state, if `text` is in the plain form TensorFlow writes; else None.
+
+    That form is one `name: value` line per field, strings in double quotes
+    with no quote or backslash inside (so no escapes), and doubles as `repr`
+    writes them. For such text every rule of the full parser reduces to this
+    (a string is its body, a double is `float`, the last singular field wins),
+    and it is read several times faster: it is what every poll reads. Anything
+    else returns None, for `_parse_any`.
+    """
+    if text and not text.endswith("\n"):
+        return None
+    state = CheckpointState()
+    paths = state.all_model_checkpoint_paths
+    stamps = state.all_model_checkpoint_timestamps
+    for line in text.split("\n")[:-1]:
+        name, _, value = line.partition(": ")
+        if name in _STRING_FIELDS:
+            body = value[1:-1]
+            if len(value) < 2 or value[0] != '"' or value[-1] != '"':
+                return None
+            if '"' in body or "\\" in body:
+                return None
+            if name == "model_checkpoint_path":
+                state.model_checkpoint_path = body
+            else:
+                paths.append(body)
+        elif name in _DOUBLE_FIELDS:
+            try:
+                number = float(value)
+            except ValueError:
+                return None
+            if repr(number) != value:
+                return None
+            if name == "last_preserved_timestamp":
+                state.last_preserved_timestamp = number
+            else:
+                stamps.append(number)
+        else:
+            return None
+    return state
+
+
+def _parse_any(text: str) -> CheckpointState:
+    """`parse` for any text: protobuf's tokenizer and grammar, rule for rule."""
+    global _IDENTIFIER_REST, _NUMBER_REST
+    if _IDENTIFIER_REST is None:
+        import re
+
+        _IDENTIFIER_REST = re.compile("[0-9A-Za-z_+-]*")
+        _NUMBER_REST = re.compile("[0-9A-Za-z_.+-]*")
     src = text
     end = len(src)
     state = CheckpointState()
@@ -355,6 +415,8 @@ def _append_named_char(text: str, data: bytes, backslash: int, pieces: list[str]
         raise UnicodeDecodeError("unicodeescape", data, backslash, len(text), _MALFORMED_NAME)
     if close == brace + 1:
         raise UnicodeDecodeError("unicodeescape", data, backslash, close, _MALFORMED_NAME)
+    import unicodedata  # here: only this rare escape needs it
+
     try:
         char = unicodedata.lookup(text[brace + 1 : close])
     except KeyError:
