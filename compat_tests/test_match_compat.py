@@ -14,23 +14,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from conftest import import_tensorflow
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tf_ckpt_compat._fs import LOCAL, for_path
 from tf_ckpt_compat._match import get_matching_files, has_glob
-
-
-def import_tensorflow():
-    """TensorFlow, or a skip of this module; with CI=true, a missing TensorFlow fails."""
-    if os.environ.get("CI") != "true":
-        return pytest.importorskip("tensorflow")
-    try:
-        import tensorflow
-    except ImportError as e:
-        raise ImportError("CI=true, but TensorFlow cannot be imported for compat_tests") from e
-    return tensorflow
-
 
 tf = import_tensorflow()
 
