@@ -42,12 +42,13 @@ def get_checkpoint_state(checkpoint_dir, latest_filename=None):
             return None
         content = fs.read_bytes(coord_checkpoint_filename).decode("utf-8")
         ckpt = _textformat.parse(content)
-    except OSError as e:
-        _LOG.warning("%s: %s", *_errors.describe(e, coord_checkpoint_filename))
-        _LOG.warning("%s: Checkpoint ignored", coord_checkpoint_filename)
-        return None
-    except _textformat.ParseError as e:
-        _LOG.warning("%s: %s", type(e).__name__, e)
+    except (OSError, _textformat.ParseError) as e:
+        # TensorFlow's OpError and ParseError alike: two warnings, and no state.
+        if isinstance(e, OSError):
+            name, message = _errors.describe(e, coord_checkpoint_filename)
+        else:
+            name, message = type(e).__name__, str(e)
+        _LOG.warning("%s: %s", name, message)
         _LOG.warning("%s: Checkpoint ignored", coord_checkpoint_filename)
         return None
     if not ckpt.model_checkpoint_path:
