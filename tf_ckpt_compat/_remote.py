@@ -34,15 +34,13 @@ import datetime
 import errno
 import functools
 import inspect
-import logging
 import os
 import threading
 import uuid
 
 from ._errors import TFStyleError
 from ._fs import SchemeUnavailableError
-
-_LOG = logging.getLogger("tensorflow")
+from ._log import LOG as _LOG
 
 # Protocols of stores where a whole-object upload is atomic and there is no
 # rename: written in one upload, as TensorFlow does on GCS. (memory:// swaps the
