@@ -213,6 +213,8 @@ def get_checkpoint_mtimes(checkpoint_prefixes: list[str]) -> list[float]:
     Returns:
       A list of mtimes, in seconds since the Epoch (TensorFlow's docstring says
       microseconds; its code, and this one, return seconds: `mtime_nsec / 1e9`).
+      On a local disk they are whole seconds: TensorFlow's POSIX filesystem
+      drops the fraction, and so does the pure backend.
     """
     return _backend.implementation().get_checkpoint_mtimes(checkpoint_prefixes)
 
