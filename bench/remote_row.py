@@ -57,22 +57,30 @@ def _environ(**values: Optional[str]) -> Iterator[None]:
 
 
 class _Target:
-    """A directory on some storage, a way to publish into it, and a request counter."""
+    """A directory on some storage, a way to publish into it, and a request counter.
+
+    Subclasses set `fs` (the fsspec filesystem), `root` (a URL) and `log` (the
+    requests seen, by kind) in their constructor.
+    """
 
     name = ""
+    fs: object
+    root: str
+    log: list[str]
 
     def directory(self) -> str:
-        raise NotImplementedError
+        return self.root + "/run"
 
     def requests(self) -> list[str]:
         """The requests made since the last `reset()`, by kind."""
-        raise NotImplementedError
+        return list(self.log)
 
     def reset(self) -> None:
-        raise NotImplementedError
+        self.log.clear()
 
     def put(self, url: str, data: bytes) -> None:
-        raise NotImplementedError
+        self.fs.pipe_file(url, data)  # type: ignore[attr-defined]
+        self.log.pop()  # the trainer's upload is not the reader's request
 
 
 class _Memory(_Target):
@@ -103,19 +111,6 @@ class _Memory(_Target):
 
         for name in self.METHODS:
             setattr(self.fs, name, wrap(name, getattr(self.fs, name)))
-
-    def directory(self) -> str:
-        return self.root + "/run"
-
-    def requests(self) -> list[str]:
-        return list(self.log)
-
-    def reset(self) -> None:
-        self.log.clear()
-
-    def put(self, url: str, data: bytes) -> None:
-        self.fs.pipe_file(url, data)
-        self.log.pop()  # the trainer's upload is not the reader's request
 
     def close(self) -> None:
         for name in self.METHODS:
@@ -187,19 +182,6 @@ class _MotoS3(_Target):
             conf.pop("s3", None)
         else:
             conf["s3"] = saved
-
-    def directory(self) -> str:
-        return self.root + "/run"
-
-    def requests(self) -> list[str]:
-        return list(self.log)
-
-    def reset(self) -> None:
-        self.log.clear()
-
-    def put(self, url: str, data: bytes) -> None:
-        self.fs.pipe_file(url, data)
-        self.log.pop()
 
     def close(self) -> None:
         self._stack.close()
