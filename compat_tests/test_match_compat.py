@@ -18,8 +18,8 @@ from conftest import import_tensorflow
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tf_ckpt_compat._fs import LOCAL, for_path
 from tf_ckpt_compat._match import get_matching_files, has_glob
+from tf_ckpt_compat._storage import LOCAL, for_path
 
 tf = import_tensorflow()
 

@@ -26,6 +26,8 @@ from pathlib import Path
 import pytest
 
 import tf_ckpt_compat
+from tf_ckpt_compat import _cli
+from tf_ckpt_compat._storage.local import LocalFileSystem
 from tf_ckpt_compat.testing import CheckpointDirectory
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -210,6 +212,31 @@ def test_state_text_lists_each_checkpoint_and_its_files(run):
     assert second.endswith("on disk")
     assert re.search(r"^ +16  \S+  model\.ckpt-2\.data-00000-of-00001$", result.stdout, re.M)
     assert re.search(r"^ +8  \S+  model\.ckpt-2\.index$", result.stdout, re.M)
+
+
+def test_state_lists_each_directory_once(tmp_path, monkeypatch, capsys):
+    # One listing for all the checkpoints of a directory, not one per checkpoint:
+    # 1,000 listed in a directory of 10,000 files took tens of seconds that way.
+    run = CheckpointDirectory(tmp_path / "run")
+    for step in range(1, 41):
+        run.publish(step)
+    (tmp_path / "run" / "model.ckpt-1-extra.index").write_bytes(b"")  # not checkpoint 1's
+    scanned: list[str] = []
+    original = LocalFileSystem.scan
+
+    def scan(self: LocalFileSystem, path: str) -> list:
+        scanned.append(path)
+        return original(self, path)
+
+    monkeypatch.setattr(LocalFileSystem, "scan", scan)
+    assert _cli.main(["state", run.directory, "--format", "json"]) == 0
+    assert scanned == [run.directory]
+    checkpoints = json.loads(capsys.readouterr().out)["checkpoints"]
+    assert len(checkpoints) == 40
+    assert [[f["name"] for f in c["files"]] for c in checkpoints[:2]] == [
+        ["model.ckpt-1.data-00000-of-00001", "model.ckpt-1.index"],
+        ["model.ckpt-2.data-00000-of-00001", "model.ckpt-2.index"],
+    ]
 
 
 @pytest.mark.parametrize(

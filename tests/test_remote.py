@@ -8,8 +8,9 @@ an object store must differ from a disk (no `..`, no absolute URLs), the test
 says so and checks the difference. TensorFlow's own wording for schemes it
 does not serve, and its file:// results, were observed on TensorFlow 2.21.
 
-The helpers here (`RemoteCheckpointDirectory`, `run_remote_scenario`,
-`counting`, `Logs`) are shared with `test_s3.py`.
+The helpers here (`counting`, `Logs`, `recorded_logs`) are shared with
+`test_s3.py`. The runs' files are written through the storage layer itself
+(`testing.CheckpointDirectory`, `runner.build_layout`), as on a disk.
 """
 
 from __future__ import annotations
@@ -28,10 +29,12 @@ import pytest
 from fsspec.implementations.memory import MemoryFileSystem
 
 import tf_ckpt_compat
-from tf_ckpt_compat import _cli, _fs, _pure, _remote
+from tf_ckpt_compat import _cli, _pure, _storage
+from tf_ckpt_compat._errors import SchemeUnavailableError
+from tf_ckpt_compat._storage import remote
 from tf_ckpt_compat.conformance import runner
 from tf_ckpt_compat.conformance.iterator_scenarios import SCENARIOS
-from tf_ckpt_compat.conformance.layouts import DIR, LAYOUTS
+from tf_ckpt_compat.conformance.layouts import LAYOUTS
 from tf_ckpt_compat.testing import CheckpointDirectory, FakeClock
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -49,72 +52,6 @@ LAYOUT_CASES = [layout for layout in LAYOUTS if not layout.pathlike]
 
 
 # --- helpers shared with test_s3.py ---------------------------------------------------------
-
-
-_trainers: dict[str, object] = {}
-# s3fs sends this in its User-Agent for the trainer: the S3 tests count the reader's requests.
-TRAINER_AGENT = "tfcc-trainer"
-
-
-def trainer_fs(url: str):
-    """(fsspec filesystem, path) for the trainer's own writes.
-
-    Its own instance (`skip_instance_cache`), not the one the pure backend gets
-    from `fsspec.filesystem(scheme)`: counting that one counts the reader alone.
-    The trainer's files go straight through fsspec, not through the code under test.
-    """
-    protocol = url.split("://", 1)[0]
-    fs = _trainers.get(protocol)
-    if fs is None:
-        options = {"config_kwargs": {"user_agent_extra": TRAINER_AGENT}} if protocol == "s3" else {}
-        fs = fsspec.filesystem(protocol, skip_instance_cache=True, **options)
-        _trainers[protocol] = fs
-    return fs, fs._strip_protocol(url)
-
-
-def forget_trainer(protocol: str) -> None:
-    """Drops the trainer's instance (its server is gone)."""
-    _trainers.pop(protocol, None)
-
-
-def _put(url: str, data: bytes) -> None:
-    fs, path = trainer_fs(url)
-    fs.pipe_file(path, data)
-
-
-class RemoteCheckpointDirectory(CheckpointDirectory):
-    """`CheckpointDirectory` on a URL: files through fsspec, the state through the pure writer."""
-
-    def mkdir(self) -> None:
-        fs, path = trainer_fs(self.directory)
-        fs.makedirs(path, exist_ok=True)  # a pseudo-directory; nothing at all on S3
-
-    def write_files(self, step: int | str, index: bool = True, data: bool = True) -> str:
-        prefix = self.prefix(step)
-        if data:
-            _put(prefix + ".data-00000-of-00001", b"\0" * 16)
-        if index:
-            _put(prefix + ".index", b"\0" * 8)
-        return prefix
-
-    def write_state(self, content: str | bytes) -> None:
-        _put(self.state_file, content.encode("utf-8") if isinstance(content, str) else content)
-
-    def delete_state(self) -> None:
-        fs, path = trainer_fs(self.state_file)
-        fs.rm_file(path)
-
-    def delete_files(self, prefix_or_step: str | int) -> None:
-        prefix = prefix_or_step if isinstance(prefix_or_step, str) else self.prefix(prefix_or_step)
-        fs, path = trainer_fs(prefix)
-        for suffix in (".index", ".data-00000-of-00001"):
-            with contextlib.suppress(FileNotFoundError):
-                fs.rm_file(path + suffix)
-
-
-def run_remote_scenario(scenario, root: str) -> list[tuple]:
-    """`runner.run_iterator_scenario` with the watched directory at `<root>/run`, a URL."""
-    return runner.run_iterator_scenario(scenario, FUNCTIONS, root, RemoteCheckpointDirectory)
 
 
 class Logs(logging.Handler):
@@ -209,9 +146,9 @@ def memory_fs():
 @pytest.fixture
 def fresh_schemes():
     """Forgets the unservable schemes and the warnings given, before and after."""
-    _remote.reset()
+    remote.reset()
     yield
-    _remote.reset()
+    remote.reset()
 
 
 # --- which filesystem serves a path --------------------------------------------------
@@ -223,7 +160,7 @@ def test_import_and_local_use_never_import_fsspec(tmp_path):
         f"tf_ckpt_compat.latest_checkpoint({str(tmp_path)!r})\n"
         f"tf_ckpt_compat.latest_checkpoint('file://' + {str(tmp_path)!r})\n"
         "assert 'fsspec' not in sys.modules, 'fsspec imported'\n"
-        "assert 'tf_ckpt_compat._remote' not in sys.modules\n"
+        "assert 'tf_ckpt_compat._storage.remote' not in sys.modules\n"
     )
     env = {**os.environ, "PYTHONPATH": str(ROOT), "TF_CKPT_COMPAT_BACKEND": "pure"}
     subprocess.run([sys.executable, "-c", code], check=True, env=env)
@@ -233,12 +170,12 @@ def test_import_and_local_use_never_import_fsspec(tmp_path):
     "path", ["/abs/run", "rel/run", "", "file:/x", "s3:/x", "1s3://x", "gs:\\\\b", "memory:x"]
 )
 def test_paths_without_scheme_are_local(path):
-    assert _fs.for_path(path) is _fs.LOCAL
+    assert _storage.for_path(path) is _storage.LOCAL
 
 
 @pytest.mark.parametrize("path", ["file:///x", "file://host/x", "file://"])
 def test_file_urls_are_the_local_disk(path):
-    assert _fs.for_path(path) is _fs.FILE_URL
+    assert _storage.for_path(path) is _storage.FILE_URL
 
 
 @pytest.mark.parametrize(
@@ -246,9 +183,9 @@ def test_file_urls_are_the_local_disk(path):
     [("s3://b/run", "s3"), ("gs://b", "gs"), ("memory://x", "memory"), ("FILE:///x", "FILE")],
 )
 def test_other_schemes_go_to_fsspec(path, scheme):
-    fs = _fs.for_path(path)
-    assert isinstance(fs, _remote.FsspecFileSystem) and fs.scheme == scheme
-    assert _fs.for_path(path) is fs  # one adapter per scheme
+    fs = _storage.for_path(path)
+    assert isinstance(fs, remote.FsspecFileSystem) and fs.scheme == scheme
+    assert _storage.for_path(path) is fs  # one adapter per scheme
 
 
 # --- file:// as TensorFlow 2.21 serves it -------------------------------------------------
@@ -309,22 +246,6 @@ def test_file_url_writer_renames_locally_and_names_the_url_in_errors(tmp_path, l
 # --- memory://: the same results as the local disk -------------------------------------------
 
 
-def build_remote_layout(layout, root: str) -> None:
-    fs = fsspec.filesystem("memory")
-    for relative, content in layout.files.items():
-        url = os.path.join(root, relative)
-        if content is DIR:
-            fs.makedirs(url, exist_ok=True)
-        else:
-            data = content if isinstance(content, bytes) else content.replace("<root>", root)
-            fs.pipe_file(url, data if isinstance(data, bytes) else data.encode())
-
-
-def run_remote_layout(layout, root: str) -> list[tuple]:
-    """`runner.run_layout` on a memory:// root."""
-    return runner.run_layout(layout, FUNCTIONS, root, build_remote_layout)
-
-
 # An object store is not a disk: these layouts differ from the local run, and how.
 _NOT_FOUND = "<root>/run/checkpoint; No such file or directory"
 OBJECT_STORE_DIFFERENCES = {
@@ -342,7 +263,7 @@ OBJECT_STORE_DIFFERENCES = {
 @pytest.mark.parametrize("layout", LAYOUT_CASES, ids=[layout.name for layout in LAYOUT_CASES])
 def test_layout_same_as_local_disk(layout, tmp_path, memory_root):
     local = runner.run_layout(layout, FUNCTIONS, tmp_path)
-    remote = run_remote_layout(layout, memory_root)
+    remote = runner.run_layout(layout, FUNCTIONS, memory_root)
     assert local, "a layout that observed nothing proves nothing"
     if layout.name not in OBJECT_STORE_DIFFERENCES:
         assert remote == local
@@ -362,7 +283,7 @@ def test_layout_same_as_local_disk(layout, tmp_path, memory_root):
 )
 def test_iterator_scenario_same_as_local_disk(scenario, tmp_path, memory_root, monkeypatch):
     local = runner.run_iterator_scenario(scenario, FUNCTIONS, tmp_path)
-    remote = run_remote_scenario(scenario, memory_root)
+    remote = runner.run_iterator_scenario(scenario, FUNCTIONS, memory_root)
     assert remote == local
 
 
@@ -375,7 +296,7 @@ def test_writer_family_same_as_local_disk(tmp_path, memory_root, memory_fs, monk
         for step in (1, 2, 3):
             prefix = os.path.join(directory, f"model.ckpt-{step}")
             for suffix in (".index", ".data-00000-of-00001"):
-                _fs.for_path(prefix).write_atomic(prefix + suffix, b"x")
+                _storage.for_path(prefix).write_atomic(prefix + suffix, b"x")
             paths = [os.path.join(directory, f"model.ckpt-{s}") for s in range(1, step + 1)]
             tf_ckpt_compat.update_checkpoint_state(
                 directory,
@@ -453,7 +374,7 @@ def test_failed_rename_leaves_no_temporary_file(tmp_path, monkeypatch):
 
 def test_missing_object_errors_read_as_tensorflow_names_them(memory_root, memory_fs):
     url = memory_root + "/run/checkpoint"
-    fs = _fs.for_path(url)
+    fs = _storage.for_path(url)
     with pytest.raises(FileNotFoundError) as raised:
         fs.read_bytes(url)
     assert runner.exception_event(raised.value, str)[1:] == (
@@ -496,7 +417,7 @@ def _poll_calls(memory_fs, directory: str) -> list[tuple[str, str]]:
 
 
 def test_requests_per_poll_unchanged_and_changed(memory_root, memory_fs):
-    run = RemoteCheckpointDirectory(memory_root + "/run")
+    run = CheckpointDirectory(memory_root + "/run")
     assert _poll_calls(memory_fs, run.directory) == [("info", run.state_file)]
     run.publish(1)
     state, index_1, index_2 = run.state_file, run.prefix(1) + ".index", run.prefix(2) + ".index"
@@ -512,7 +433,7 @@ def test_requests_per_poll_unchanged_and_changed(memory_root, memory_fs):
 
 
 def test_requests_per_poll_with_glob_characters(memory_root, memory_fs):
-    run = RemoteCheckpointDirectory(memory_root + "/run")
+    run = CheckpointDirectory(memory_root + "/run")
     run.write_files(7)
     run.write_state('model_checkpoint_path: "model.ckpt-*"\n')
     # One listing, of the one level holding a glob character.
@@ -523,9 +444,9 @@ def test_requests_per_poll_with_glob_characters(memory_root, memory_fs):
     ]
     # A glob in a directory part: that level and the one below, and no isdir
     # request: the listing said which children are directories.
-    _put(run.directory + "/sub/m-1.index", b"")
-    _put(run.directory + "/sub/m-2.index", b"")
-    _put(run.directory + "/sister", b"")
+    memory_fs.pipe_file(run.directory + "/sub/m-1.index", b"")
+    memory_fs.pipe_file(run.directory + "/sub/m-2.index", b"")
+    memory_fs.pipe_file(run.directory + "/sister", b"")
     run.write_state('model_checkpoint_path: "s*/m-1"\n')
     assert _poll_calls(memory_fs, run.directory) == [
         ("info", run.state_file),
@@ -537,7 +458,7 @@ def test_requests_per_poll_with_glob_characters(memory_root, memory_fs):
 
 
 def test_requests_per_poll_over_an_iterator_run(memory_root, memory_fs):
-    run = RemoteCheckpointDirectory(memory_root + "/run")
+    run = CheckpointDirectory(memory_root + "/run")
     with FakeClock(start=1000.0) as clock, counting(memory_fs, FSSPEC_METHODS) as calls:
         run.publish(1)
         clock.at(1002.5, functools.partial(run.publish, 2))
@@ -661,11 +582,11 @@ def test_missing_scheme_package(fresh_schemes, monkeypatch):
 
 
 def test_check_scheme(fresh_schemes, memory_root):
-    _fs.check_scheme("/local/run")
-    _fs.check_scheme("file:///local/run")
-    _fs.check_scheme(memory_root)
-    with recorded_logs() as logs, pytest.raises(_fs.SchemeUnavailableError) as raised:
-        _fs.check_scheme("foo://bucket/run", warn=False)
+    _storage.check_scheme("/local/run")
+    _storage.check_scheme("file:///local/run")
+    _storage.check_scheme(memory_root)
+    with recorded_logs() as logs, pytest.raises(SchemeUnavailableError) as raised:
+        _storage.check_scheme("foo://bucket/run", warn=False)
     assert logs == []  # the caller shows the hint itself
     assert (
         str(raised.value) == "File system scheme 'foo' not implemented (file: 'foo://bucket/run')"

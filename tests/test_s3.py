@@ -29,21 +29,13 @@ import pytest
 pytest.importorskip("s3fs")
 moto_server = pytest.importorskip("moto.server")
 
-from test_remote import (  # noqa: E402
-    FUNCTIONS,
-    TRAINER_AGENT,
-    RemoteCheckpointDirectory,
-    forget_trainer,
-    recorded_logs,
-    run_remote_scenario,
-    trainer_fs,
-)
+from test_remote import FUNCTIONS, recorded_logs  # noqa: E402
 
 import tf_ckpt_compat  # noqa: E402
 from tf_ckpt_compat import _cli  # noqa: E402
 from tf_ckpt_compat.conformance import runner  # noqa: E402
 from tf_ckpt_compat.conformance.iterator_scenarios import SCENARIOS  # noqa: E402
-from tf_ckpt_compat.testing import FakeClock  # noqa: E402
+from tf_ckpt_compat.testing import CheckpointDirectory, FakeClock  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 BUCKET = "tfcc-test"
@@ -72,8 +64,8 @@ S3_SCENARIOS = [
 class _Requests:
     """WSGI middleware: the requests the server receives, as (method, path, query).
 
-    `log` holds the reader's requests: those of the trainer's own s3fs
-    instance (its User-Agent says so) are left out.
+    `log` holds every request, the trainer's writes (through the same storage
+    layer) included.
     """
 
     def __init__(self, app) -> None:
@@ -81,10 +73,9 @@ class _Requests:
         self.log: list[tuple[str, str, str]] = []
 
     def __call__(self, environ, start_response):
-        if TRAINER_AGENT not in environ.get("HTTP_USER_AGENT", ""):
-            self.log.append(
-                (environ["REQUEST_METHOD"], environ["PATH_INFO"], environ.get("QUERY_STRING", ""))
-            )
+        self.log.append(
+            (environ["REQUEST_METHOD"], environ["PATH_INFO"], environ.get("QUERY_STRING", ""))
+        )
         return self.app(environ, start_response)
 
     def kinds(self) -> list[str]:
@@ -172,7 +163,6 @@ def s3_server():
             werkzeug.setLevel(saved_level)
             # Instances hold connections to the stopped server.
             fsspec.get_filesystem_class("s3").clear_instance_cache()
-            forget_trainer("s3")
     assert violations == [], f"connections to non-loopback addresses: {violations}"
 
 
@@ -187,6 +177,16 @@ def s3_root(s3_server):
     return f"s3://{BUCKET}/{uuid.uuid4().hex[:12]}"
 
 
+def other_client(url: str) -> tuple[object, str]:
+    """(s3fs instance, key) of a client of its own: another process's view of the bucket.
+
+    Not the instance the pure backend gets from `fsspec.filesystem("s3")`: its
+    listing cache and its reads are independent of the code under test.
+    """
+    fs = fsspec.filesystem("s3", skip_instance_cache=True)
+    return fs, fs._strip_protocol(url)
+
+
 def _poll(requests: _Requests, directory: str) -> list[str]:
     requests.log.clear()
     tf_ckpt_compat.latest_checkpoint(directory)
@@ -197,12 +197,12 @@ def _poll(requests: _Requests, directory: str) -> list[str]:
 
 
 def test_publish_with_the_pure_writer_and_read_back(s3_root):
-    run = RemoteCheckpointDirectory(s3_root + "/run")
+    run = CheckpointDirectory(s3_root + "/run")
     run.publish(1, timestamp=10.0)
     run.publish(2, timestamp=20.0, keep=1)  # deletes checkpoint 1's objects
     state = tf_ckpt_compat.get_checkpoint_state(run.directory)
     assert runner.state_fields(state) == (run.prefix(2), [run.prefix(2)], ["20.0"], "20.0")
-    fs, path = trainer_fs(run.state_file)
+    fs, path = other_client(run.state_file)
     assert fs.cat_file(path) == (
         b'model_checkpoint_path: "model.ckpt-2"\nall_model_checkpoint_paths: "model.ckpt-2"\n'
         b"all_model_checkpoint_timestamps: 20.0\nlast_preserved_timestamp: 20.0\n"
@@ -220,13 +220,13 @@ def test_write_is_one_put_and_leaves_no_temporary_object(s3_root, requests):
     directory = s3_root + "/run"
     tf_ckpt_compat.update_checkpoint_state(directory, directory + "/m-1")
     assert requests.log == [("PUT", f"/{directory[5:]}/checkpoint", "")]  # nothing else
-    fs, path = trainer_fs(directory)
+    fs, path = other_client(directory)
     assert fs.ls(path, detail=False) == [path + "/checkpoint"]
 
 
 def test_errors_read_as_tensorflow_names_them(s3_root):
     directory = s3_root + "/run"
-    _, path = trainer_fs(directory)
+    _, path = other_client(directory)
     fs = fsspec.filesystem("s3")
     fs.pipe_file(path + "/checkpoint", b"\xff")
     with pytest.raises(UnicodeDecodeError):  # as TensorFlow's (and the local) reader
@@ -241,21 +241,22 @@ def test_errors_read_as_tensorflow_names_them(s3_root):
 
 
 @pytest.mark.parametrize("scenario", S3_SCENARIOS, ids=[s.name for s in S3_SCENARIOS])
-def test_iterator_scenario_same_as_local_disk(scenario, tmp_path, s3_root, monkeypatch):
+def test_iterator_scenario_same_as_local_disk(scenario, tmp_path, s3_root):
     local = runner.run_iterator_scenario(scenario, FUNCTIONS, tmp_path)
-    remote = run_remote_scenario(scenario, s3_root)
+    remote = runner.run_iterator_scenario(scenario, FUNCTIONS, s3_root)
     assert remote == local
 
 
 def test_a_cached_listing_does_not_hide_a_new_checkpoint(s3_root):
     # s3fs caches listings, and answers info() from a cached listing of the parent.
-    run = RemoteCheckpointDirectory(s3_root + "/run")
+    run = CheckpointDirectory(s3_root + "/run")
     run.publish(1)
     fs = fsspec.filesystem("s3")  # the instance the pure backend uses
     fs.ls(run.directory)  # user code (or a glob) lists the directory
     # Another process publishes checkpoint 2: this instance's cached listing is stale.
-    run.write_files(2)
-    run.write_state('model_checkpoint_path: "model.ckpt-2"\n')
+    other, _ = other_client(run.directory)
+    other.pipe_file(run.prefix(2) + ".index", b"")
+    other.pipe_file(run.state_file, b'model_checkpoint_path: "model.ckpt-2"\n')
     with pytest.raises(FileNotFoundError):  # the trap: s3fs answers from its cached listing
         fs.info(run.prefix(2) + ".index")
     assert tf_ckpt_compat.latest_checkpoint(run.directory) == run.prefix(2)
@@ -265,7 +266,7 @@ def test_a_cached_listing_does_not_hide_a_new_checkpoint(s3_root):
 
 
 def test_requests_per_poll(s3_root, requests):
-    run = RemoteCheckpointDirectory(s3_root + "/run")
+    run = CheckpointDirectory(s3_root + "/run")
     # No state file yet: s3fs's existence check is a HEAD, then a one-key
     # listing of "<key>/" to tell a "directory" (TensorFlow's GCS FileExists does the same).
     assert _poll(requests, run.directory) == ["HEAD", "LIST"]
@@ -291,7 +292,7 @@ def test_requests_per_poll(s3_root, requests):
 
 
 def test_requests_per_poll_over_an_iterator_run(s3_root, requests):
-    run = RemoteCheckpointDirectory(s3_root + "/run")
+    run = CheckpointDirectory(s3_root + "/run")
     run.publish(1)
     requests.log.clear()
     with FakeClock(start=1000.0) as clock:
@@ -299,16 +300,16 @@ def test_requests_per_poll_over_an_iterator_run(s3_root, requests):
         yielded = list(tf_ckpt_compat.checkpoints_iterator(run.directory, timeout=3))
     assert yielded == [run.prefix(1), run.prefix(2)]
     # Polls at 1000 (yield), 1000, 1001, 1002, 1003 (yield), 1003, 1004, 1005, 1006; the
-    # PUT is the pure writer's, publishing checkpoint 2 at 1002.5.
+    # PUTs publish checkpoint 2 at 1002.5: its data, its index, then the state file.
     poll = ["HEAD", "GET", "HEAD"]
-    assert requests.kinds() == poll * 4 + ["PUT"] + poll * 5
+    assert requests.kinds() == poll * 4 + ["PUT"] * 3 + poll * 5
 
 
 # --- the command line ----------------------------------------------------------------------------
 
 
 def test_cli_watch_latest_and_state(s3_root, capsys):
-    run = RemoteCheckpointDirectory(s3_root + "/run")
+    run = CheckpointDirectory(s3_root + "/run")
     with FakeClock(start=1000.0) as clock:
         clock.at(1000.5, functools.partial(run.publish, 1))
         clock.at(1001.5, functools.partial(run.publish, 2))
@@ -326,12 +327,19 @@ def test_cli_watch_latest_and_state(s3_root, capsys):
     report = json.loads(capsys.readouterr().out)
     assert report["model_checkpoint_path"] == run.prefix(3)
     assert report["checkpoints"][-1]["exists"] is True
+    # The files of each checkpoint, from one listing of the bucket's prefix.
+    assert [f["name"] for f in report["checkpoints"][-1]["files"]] == [
+        "model.ckpt-3.data-00000-of-00001",
+        "model.ckpt-3.index",
+    ]
+    assert [f["size"] for f in report["checkpoints"][-1]["files"]] == [16, 8]
+    assert report["checkpoints"][1]["files"] == []  # checkpoint 2's were deleted
 
 
 def test_cli_subprocess_configured_by_the_environment(s3_server, s3_root, tmp_path):
     # fsspec's usual configuration: FSSPEC_S3 holds the storage options as JSON.
     options = s3_server.options
-    run = RemoteCheckpointDirectory(s3_root + "/run")
+    run = CheckpointDirectory(s3_root + "/run")
     run.publish(7)
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith(("TF_CKPT_", "FSSPEC_"))},

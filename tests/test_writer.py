@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import tf_ckpt_compat
-from tf_ckpt_compat import _fs
+from tf_ckpt_compat._storage.local import LocalFileSystem
 
 AWKWARD_TEXT = st.text(
     st.characters(exclude_categories=("Cs",)).filter(lambda c: c not in "\x00/"), min_size=1
@@ -204,9 +204,9 @@ def test_state_file_vanishing_between_the_check_and_the_read(published, monkeypa
 
     def vanish(self, path):
         os.remove(path)
-        return _fs.LocalFileSystem.read_bytes(self, path)
+        return LocalFileSystem.read_bytes(self, path)
 
-    monkeypatch.setattr(_fs.LocalFileSystem, "read_bytes", vanish)
+    monkeypatch.setattr(LocalFileSystem, "read_bytes", vanish)
     with caplog.at_level("WARNING", logger="tensorflow"):
         assert read_state(directory) is None
     assert caplog.messages == [

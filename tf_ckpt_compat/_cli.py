@@ -11,6 +11,7 @@ terminal. No traceback is ever printed (except, with `-v`, for a bug).
 from __future__ import annotations
 
 import argparse
+import bisect
 import contextlib
 import datetime
 import json
@@ -28,8 +29,10 @@ import traceback
 
 import tf_ckpt_compat
 
-from . import _backend, _demo, _fs
+from . import _backend, _demo, _storage
 from ._console import PROG, Console, one_line
+from ._errors import SchemeUnavailableError
+from ._storage.paths import is_local, state_file
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -37,6 +40,7 @@ if TYPE_CHECKING:
     from typing import NoReturn
 
     from ._state import CheckpointState
+    from ._storage import Info
 
 PATH_ENV_VAR = "TF_CKPT_PATH"
 
@@ -85,11 +89,6 @@ def _iso(timestamp: float) -> str:
         return repr(timestamp)
 
 
-def _is_local(path: str) -> bool:
-    # gs://, s3://, ... are served by TensorFlow's or fsspec's filesystems, not os.path.
-    return "://" not in path
-
-
 # --- following a directory (watch and demo) ------------------------------------
 
 
@@ -116,7 +115,7 @@ def follow(
     Raises:
       CliError: when the state file cannot be decoded or names no checkpoint.
     """
-    state_file = os.path.join(directory, "checkpoint")
+    watched_state_file = state_file(directory)
     checkpoints = tf_ckpt_compat.checkpoints_iterator(
         directory, min_interval_secs=min_interval, timeout=timeout
     )
@@ -124,7 +123,7 @@ def follow(
         last = None
         while True:
             console.show_status(_waiting_status(directory, last, timeout))
-            with _state_file_errors(state_file):
+            with _state_file_errors(watched_state_file):
                 last = next(checkpoints, None)
             if last is None:
                 return EXIT_OK
@@ -147,7 +146,7 @@ def _waiting_status(directory: str, last: str | None, timeout: float | None) -> 
     def describe() -> str:
         # The changing part first: a long path is what gets cut at the edge.
         waiting = f"waiting {_duration(time.monotonic() - since)}{limit}"
-        if _is_local(directory) and not os.path.isdir(directory):
+        if is_local(directory) and not _storage.for_path(directory).isdir(directory):
             return f"{waiting}: {directory} does not exist yet"
         return f"{waiting} for {what} in {directory}"
 
@@ -248,10 +247,10 @@ def _signal_name(number: int) -> str:
 
 def _latest(args: argparse.Namespace, console: Console) -> int:
     _check_environment(directory=args.dir)
-    with _state_file_errors(_state_file(args)):
+    with _state_file_errors(state_file(args.dir, args.latest_filename)):
         path = tf_ckpt_compat.latest_checkpoint(args.dir, args.latest_filename)
     if path is None:
-        missing = _is_local(args.dir) and not os.path.exists(args.dir)
+        missing = is_local(args.dir) and not _storage.for_path(args.dir).exists(args.dir)
         raise CliError(f"no checkpoint in {args.dir}" + (" (no such directory)" if missing else ""))
     console.result(path)
     return EXIT_OK
@@ -259,26 +258,24 @@ def _latest(args: argparse.Namespace, console: Console) -> int:
 
 def _state(args: argparse.Namespace, console: Console) -> int:
     _check_environment(directory=args.dir)
-    state_file = _state_file(args)
-    with _state_file_errors(state_file):
+    path = state_file(args.dir, args.latest_filename)
+    with _state_file_errors(path):
         ckpt = tf_ckpt_compat.get_checkpoint_state(args.dir, args.latest_filename)
     if ckpt is None:
-        if not _is_local(state_file):
-            raise CliError(f"no readable checkpoint state at {state_file}")
-        if os.path.exists(state_file):  # the library has logged why
-            raise CliError(f"cannot read {state_file} as a checkpoint state")
-        raise CliError(f"no checkpoint state: {state_file} does not exist")
-    report = _state_report(ckpt, state_file)
+        try:
+            present = _storage.for_path(path).exists(path)
+        except OSError:
+            present = True  # unreadable: the library has logged why
+        if present:
+            raise CliError(f"cannot read {path} as a checkpoint state")
+        raise CliError(f"no checkpoint state: {path} does not exist")
+    report = _state_report(ckpt, path)
     console.result(json.dumps(report, indent=2) if args.format == "json" else _state_text(report))
     return EXIT_OK
 
 
-def _state_file(args: argparse.Namespace) -> str:
-    return os.path.join(args.dir, args.latest_filename or "checkpoint")
-
-
-def _state_report(ckpt: CheckpointState, state_file: str) -> dict:
-    """The state's four fields, and the files on disk of each checkpoint it lists.
+def _state_report(ckpt: CheckpointState, state_file: str) -> dict[str, object]:
+    """The state's four fields, and the files of each checkpoint it lists.
 
     `ckpt` may also be TensorFlow's proto (the tensorflow backend): only the
     attributes both have are read. `model_checkpoint_path` is listed last
@@ -287,41 +284,57 @@ def _state_report(ckpt: CheckpointState, state_file: str) -> dict:
     paths = list(ckpt.all_model_checkpoint_paths)
     if ckpt.model_checkpoint_path not in paths:
         paths.append(ckpt.model_checkpoint_path)
+    listings: dict[str, _Listing] = {}
+    checkpoints = []
+    for path in paths:
+        directory, base = os.path.split(path)
+        listing = listings.get(directory)
+        if listing is None:
+            listing = listings[directory] = _Listing(directory or ".")
+        checkpoints.append(
+            {
+                "path": path,
+                "exists": tf_ckpt_compat.checkpoint_exists(path),
+                "files": listing.files_of(base),
+            }
+        )
     return {
         "state_file": state_file,
         "model_checkpoint_path": ckpt.model_checkpoint_path,
         "all_model_checkpoint_paths": list(ckpt.all_model_checkpoint_paths),
         "all_model_checkpoint_timestamps": list(ckpt.all_model_checkpoint_timestamps),
         "last_preserved_timestamp": ckpt.last_preserved_timestamp,
-        "checkpoints": [
-            {
-                "path": path,
-                "exists": tf_ckpt_compat.checkpoint_exists(path),
-                "files": _files_of(path),
-            }
-            for path in paths
-        ],
+        "checkpoints": checkpoints,
     }
 
 
-def _files_of(prefix: str) -> list[dict]:
-    """The local files of checkpoint `prefix`: itself (V1), and `<prefix>.*` (V2)."""
-    if not _is_local(prefix):
-        return []
-    directory, base = os.path.split(prefix)
-    try:
-        entries = sorted(os.scandir(directory or "."), key=lambda entry: entry.name)
-    except OSError:
-        return []
-    files = []
-    for entry in entries:
-        if entry.name == base or entry.name.startswith(base + "."):
-            with contextlib.suppress(OSError):  # deleted since the listing
-                stat = entry.stat()
-                files.append(
-                    {"name": entry.name, "size": stat.st_size, "mtime": _iso(stat.st_mtime)}
-                )
-    return files
+class _Listing:
+    """One directory, listed once and sorted, for the files of each checkpoint in it."""
+
+    def __init__(self, directory: str) -> None:
+        try:
+            infos = _storage.for_path(directory).scan(directory)
+        except OSError:
+            infos = []
+        self._infos: list[Info] = sorted(infos, key=lambda info: info.name)
+        self._names = [info.name for info in self._infos]
+
+    def files_of(self, base: str) -> list[dict[str, object]]:
+        """Checkpoint `base`'s files: itself (V1), and `<base>.*` (V2), by name."""
+        first = bisect.bisect_left(self._names, base)
+        exact = first < len(self._names) and self._names[first] == base
+        # Every name starting with "<base>." sorts between these two bounds.
+        start = bisect.bisect_left(self._names, base + ".")
+        end = bisect.bisect_left(self._names, base + "/")  # "/" follows "." in ASCII
+        chosen = ([self._infos[first]] if exact else []) + self._infos[start:end]
+        return [
+            {
+                "name": info.name,
+                "size": info.size,
+                "mtime": None if info.mtime is None else _iso(info.mtime),
+            }
+            for info in chosen
+        ]
 
 
 def _state_text(report: dict) -> str:
@@ -622,8 +635,8 @@ def _check_environment(iterator: bool = False, directory: str | None = None) -> 
         raise CliError(str(e), EXIT_USAGE) from None
     if directory is not None and backend == "pure":
         try:
-            _fs.check_scheme(directory, warn=False)  # no I/O: finds the filesystem only
-        except _fs.SchemeUnavailableError as e:
+            _storage.check_scheme(directory, warn=False)  # no I/O: finds the filesystem only
+        except SchemeUnavailableError as e:
             raise CliError(f"{e}: {e.hint}", EXIT_USAGE) from None
     return backend
 

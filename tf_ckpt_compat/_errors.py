@@ -56,3 +56,17 @@ def describe(error: OSError, path: str) -> tuple[str, str]:
         return error.tf_name, error.message
     name = _ERRNO_TO_NAME.get(error.errno, "UnknownError")
     return name, f"{path}; {error.strerror or error}"
+
+
+class SchemeUnavailableError(TFStyleError):
+    """No filesystem serves the path's scheme: TensorFlow's `UnimplementedError`.
+
+    The message is TensorFlow's, word for word; `hint` says what to install.
+    """
+
+    def __init__(self, scheme: str, path: str, hint: str) -> None:
+        super().__init__(
+            "UnimplementedError", f"File system scheme '{scheme}' not implemented (file: '{path}')"
+        )
+        self.scheme = scheme
+        self.hint = hint

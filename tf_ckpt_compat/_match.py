@@ -18,19 +18,22 @@ a relative pattern. So this module re-implements TensorFlow's own algorithm:
 
 Like TensorFlow, results come in directory-listing order, unsorted; a missing
 or unreadable directory matches nothing. All I/O goes through the `fs` object
-(`exists`, `isdir`, `listdir`), given each path as TensorFlow gives it to its
-file system, which is the one to clean it (TensorFlow's `TranslateName`).
+(`exists`, `listdir`), given each path as TensorFlow gives it to its file
+system, which is the one to clean it (TensorFlow's `TranslateName`). Whether a
+child is a directory comes with the listing (`os.scandir`'s answer, or the
+object store's), where TensorFlow asks `IsDirectory` of each matching child.
 """
 
 from __future__ import annotations
 
 import os
 
-from ._fs import LOCAL, scheme_of
+from ._storage import LOCAL
+from ._storage.paths import dirname, join
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from ._fs import FileSystem
+    from ._storage import FileSystem
 
 __all__ = ["GLOB_CHARS", "get_matching_files", "has_glob"]
 
@@ -67,37 +70,16 @@ def get_matching_files(pattern: str, fs: FileSystem = LOCAL) -> list[str]:
                 children = fs.listdir(parent)
             except OSError:  # TensorFlow ignores GetChildren's error, whatever it is
                 continue
-            for child in children:
-                path = _join(parent, child)
+            for child, is_dir in children:
+                path = join(parent, child)
                 if not regex.fullmatch(path):
                     continue
                 if last:  # even a non-directory when the pattern ends with '/'
                     results.append(path)
-                elif fs.isdir(path):
+                elif is_dir:
                     next_parents.append(path)
         parents = next_parents
     return results
-
-
-# --- Paths, as TensorFlow's io::Dirname and io::JoinPath (tsl/platform/path.cc) ---
-
-
-def _dirname(path: str) -> str:
-    start = 0  # where the path part begins, after any "scheme://host"
-    scheme = scheme_of(path)
-    if scheme is not None:
-        slash = path.find("/", len(scheme) + 3)
-        start = len(path) if slash < 0 else slash
-    pos = path.rfind("/", start)
-    if pos < 0:
-        return path[:start]
-    return path[: pos + 1] if pos == start else path[:pos]
-
-
-def _join(parent: str, child: str) -> str:
-    if child.startswith("/"):
-        child = child[1:]
-    return parent + child if parent.endswith("/") else parent + "/" + child
 
 
 def _directory_prefixes(pattern: str) -> list[str]:
@@ -105,12 +87,12 @@ def _directory_prefixes(pattern: str) -> list[str]:
     first_glob = min((i for i in map(pattern.find, GLOB_CHARS) if i >= 0), default=len(pattern))
     fixed_prefix = pattern[:first_glob]
     # PatchPattern: without a directory before the first glob, expand "./<pattern>".
-    patched = pattern if _dirname(fixed_prefix) else _join(".", pattern)
-    d = _dirname(patched) if pattern.endswith("/") else patched
+    patched = pattern if dirname(fixed_prefix) else join(".", pattern)
+    d = dirname(patched) if pattern.endswith("/") else patched
     dirs = []
     while d:
         dirs.append(d)
-        parent = _dirname(d)
+        parent = dirname(d)
         if parent == d:
             break
         d = parent

@@ -3,40 +3,34 @@
 Each function follows its namesake in
 `tensorflow/python/checkpoint/checkpoint_management.py` (identical from TF 2.16
 to 2.21) statement by statement, so that results, exceptions and log lines are
-the same; TensorFlow's file_io calls go to `_fs`, its text_format calls to
-`_textformat`, its GetMatchingPaths to `_match`.
+the same; TensorFlow's file_io calls go to `_storage`, its text_format calls
+to `_textformat`, its GetMatchingPaths to `_match`.
 """
 
 from __future__ import annotations
 
 import os
 
-from . import _errors, _fs, _match, _textformat
+from . import _errors, _match, _storage, _textformat
 from ._log import LOG as _LOG
 from ._state import CheckpointState
+from ._storage.paths import state_file
 
-_V1 = 1
-_V2 = 2
-
-
-def _state_filename(save_dir: str, latest_filename: str | None) -> str:
-    if latest_filename is None:
-        latest_filename = "checkpoint"
-    return os.path.join(save_dir, latest_filename)
+_V2 = 2  # SaverDef.V2
 
 
 def _matching_files(pattern: str) -> list[str]:
     # TensorFlow finds the pattern's filesystem first: a scheme nothing serves
     # raises UnimplementedError even for a glob, whose listing errors are ignored.
-    _fs.check_scheme(pattern)
-    return _match.get_matching_files(pattern, _fs.for_path(pattern))
+    _storage.check_scheme(pattern)
+    return _match.get_matching_files(pattern, _storage.for_path(pattern))
 
 
 def get_checkpoint_state(checkpoint_dir, latest_filename=None):
     if isinstance(checkpoint_dir, os.PathLike):
         checkpoint_dir = os.fspath(checkpoint_dir)
-    coord_checkpoint_filename = _state_filename(checkpoint_dir, latest_filename)
-    fs = _fs.for_path(coord_checkpoint_filename)
+    coord_checkpoint_filename = state_file(checkpoint_dir, latest_filename)
+    fs = _storage.for_path(coord_checkpoint_filename)
     try:
         if not fs.exists(coord_checkpoint_filename):
             return None
@@ -137,7 +131,7 @@ def update_checkpoint_state_internal(
     all_model_checkpoint_timestamps=None,
     last_preserved_timestamp=None,
 ):
-    coord_checkpoint_filename = _state_filename(save_dir, latest_filename)
+    coord_checkpoint_filename = state_file(save_dir, latest_filename)
     if save_relative_paths:
         if os.path.isabs(model_checkpoint_path):
             model_checkpoint_path = os.path.relpath(model_checkpoint_path, save_dir)
@@ -157,7 +151,7 @@ def update_checkpoint_state_internal(
             "Save path '%s' conflicts with path used for "
             "checkpoint state.  Please use a different save path." % model_checkpoint_path
         )
-    fs = _fs.for_path(coord_checkpoint_filename)
+    fs = _storage.for_path(coord_checkpoint_filename)
     fs.write_atomic(coord_checkpoint_filename, _textformat.serialize(ckpt).encode("utf-8"))
 
 
@@ -171,7 +165,7 @@ def get_checkpoint_mtimes(checkpoint_prefixes):
     def match_maybe_append(pathname):
         fnames = _matching_files(pathname)
         if fnames:
-            mtimes.append(_fs.for_path(fnames[0]).mtime(fnames[0]))
+            mtimes.append(_storage.for_path(fnames[0]).mtime(fnames[0]))
             return True
         return False
 
@@ -193,7 +187,7 @@ def remove_checkpoint(checkpoint_prefix, checkpoint_format_version=_V2, meta_gra
 def _delete_file_if_exists(filespec):
     for pathname in _matching_files(filespec):
         try:
-            _fs.for_path(pathname).remove(pathname)
+            _storage.for_path(pathname).remove(pathname)
         except FileNotFoundError:
             _LOG.warning(
                 "Hit NotFoundError when deleting '%s', possibly because another "

@@ -27,6 +27,9 @@ import itertools
 import os
 import time
 
+from ._storage import for_path
+from ._storage.paths import state_file
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -110,8 +113,10 @@ class CheckpointDirectory:
     by the package's pure writer (byte-identical to TensorFlow's).
 
     Args:
-      directory: the directory; it is created by the first change, not before,
-        so that a run that has not started yet can be scripted too.
+      directory: the directory, on any storage the pure backend serves (a local
+        path, `file://`, `s3://`, `memory://`...); it is created by the first
+        change, not before, so that a run that has not started yet can be
+        scripted too.
       name: the checkpoint prefix's base name: checkpoint `step` is
         `<directory>/<name>-<step>`.
     """
@@ -125,11 +130,11 @@ class CheckpointDirectory:
     @property
     def state_file(self) -> str:
         """The path of the `checkpoint` state file."""
-        return os.path.join(self.directory, "checkpoint")
+        return state_file(self.directory)
 
     def mkdir(self) -> None:
-        """Creates the directory, empty."""
-        os.makedirs(self.directory, exist_ok=True)
+        """Creates the directory, empty (where the storage has directories)."""
+        for_path(self.directory).makedirs(self.directory)
 
     def prefix(self, step: int | str) -> str:
         """The checkpoint prefix (what `latest_checkpoint` returns) of `step`."""
@@ -167,8 +172,11 @@ class CheckpointDirectory:
         """
         from ._pure import update_checkpoint_state_internal
 
-        self.mkdir()
-        prefix = self.write_files(step) if files else self.prefix(step)
+        if files:
+            prefix = self.write_files(step)  # which creates the directory
+        else:
+            self.mkdir()
+            prefix = self.prefix(step)
         stamp = time.time() if timestamp is None else timestamp
         self.published.append(prefix)
         self._stamps.append(stamp)
@@ -196,17 +204,15 @@ class CheckpointDirectory:
 
     def delete_state(self) -> None:
         """Deletes the state file."""
-        os.remove(self.state_file)
+        for_path(self.state_file).remove(self.state_file)
 
     def delete_files(self, prefix_or_step: str | int) -> None:
         """Deletes a checkpoint's files, leaving the state file: the `max_to_keep` race."""
         prefix = prefix_or_step if isinstance(prefix_or_step, str) else self.prefix(prefix_or_step)
         for suffix in (".index", ".data-00000-of-00001"):
             with contextlib.suppress(FileNotFoundError):
-                os.remove(prefix + suffix)
+                for_path(prefix).remove(prefix + suffix)
 
 
 def _write(path: str, data: bytes) -> None:
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    with open(path, "wb") as f:
-        f.write(data)
+    for_path(path).write(path, data)

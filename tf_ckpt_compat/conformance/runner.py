@@ -31,6 +31,7 @@ import pathlib
 import re
 
 from .._errors import describe
+from .._storage import for_path
 from ..testing import CheckpointDirectory, ClockLimitReached, FakeClock
 from .iterator_scenarios import IteratorScenario
 from .layouts import DIR, Layout
@@ -151,23 +152,21 @@ _ACTIONS = {
 def run_iterator_scenario(
     scenario: IteratorScenario,
     functions: dict[str, Callable[..., object]],
-    root: str | os.PathLike,
-    directory_class: type[CheckpointDirectory] = CheckpointDirectory,
-) -> list[tuple]:
+    root: str | os.PathLike[str],
+) -> list[tuple[object, ...]]:
     """Runs `scenario` with `functions["checkpoints_iterator"]` or `["wait_for_new_checkpoint"]`.
 
     Args:
       scenario: what happens, when, and how the function is called.
       functions: the implementation under test, by name.
-      root: an empty directory of the caller's; the watched directory is `<root>/run`.
-      directory_class: what carries out the scenario's events (another storage's
-        CheckpointDirectory, for instance).
+      root: an empty directory of the caller's, local or a URL of any storage;
+        the watched directory is `<root>/run`.
 
     Returns:
       The trace (see the module docstring).
     """
     directory = os.path.join(os.fspath(root), "run")
-    run = directory_class(directory)
+    run = CheckpointDirectory(directory)
 
     def normalize(text: str) -> str:
         return text.replace(directory, "<dir>")
@@ -228,31 +227,29 @@ def _call(trace: list, label: str, normalize, convert, fn, *args, **kwargs) -> N
 
 
 def build_layout(layout: Layout, root: str) -> None:
-    """Creates `layout`'s files and directories under `root`, on the local disk."""
-    os.makedirs(root, exist_ok=True)
+    """Creates `layout`'s files and directories under `root`, on any storage."""
+    storage = for_path(root)
+    storage.makedirs(root)
     for relative, content in layout.files.items():
         path = os.path.join(root, relative)
         if content is DIR:
-            os.makedirs(path, exist_ok=True)
+            storage.makedirs(path)
             continue
-        os.makedirs(os.path.dirname(path), exist_ok=True)
         data = content if isinstance(content, bytes) else content.replace("<root>", root).encode()
-        with open(path, "wb") as f:
-            f.write(data)
+        storage.write(path, data)
 
 
 def run_layout(
     layout: Layout,
     functions: dict[str, Callable[..., object]],
-    root: str | os.PathLike,
-    build: Callable[[Layout, str], None] = build_layout,
-) -> list[tuple]:
+    root: str | os.PathLike[str],
+) -> list[tuple[object, ...]]:
     """Calls `get_checkpoint_state` and `latest_checkpoint` on `layout`; returns the trace.
 
-    `build` creates the layout under `root` (by default on the local disk).
+    The layout is built under `root`: a local directory, or a URL of any storage.
     """
     root = os.fspath(root)
-    build(layout, root)
+    build_layout(layout, root)
     directory: str | os.PathLike = os.path.join(root, layout.directory)
     if layout.pathlike:
         directory = pathlib.Path(directory)

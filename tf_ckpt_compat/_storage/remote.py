@@ -1,16 +1,20 @@
 """`scheme://` paths for the pure backend, through fsspec (the `remote` extra).
 
-`FsspecFileSystem` gives `_fs` the same seven operations as the local disk, on
-the fsspec filesystem of one scheme, with TensorFlow's semantics:
+`FsspecFileSystem` gives the pure backend the operations of the local disk
+(`local.LocalFileSystem`), on the fsspec filesystem of one scheme, with
+TensorFlow's semantics:
 
 * `exists` is true for "directories" (prefixes) too, as TensorFlow's
   FileExists on GCS; errors other than "not found" are raised, not taken for
   False (fsspec's own `exists` swallows them, TensorFlow does not);
-* `listdir` returns bare names, as `os.listdir` (the matcher joins them);
+* `listdir` returns `(name, is_dir)` pairs, as `os.scandir` does, from one
+  listing request;
 * `write_atomic` is one whole-object upload on object stores, where an upload
   is atomic and a rename is a copy and a delete (TensorFlow's GCS filesystem
   says it has no atomic move, so TensorFlow writes in place there too);
   elsewhere, TensorFlow's temporary file and rename;
+* `read_range` is one ranged request;
+* `link` is refused (`ENOTSUP`): object stores have no hard links;
 * failures are `OSError`s that `_errors.describe` renders as TensorFlow's
   `"<ClassName>: <path>; <reason>"`.
 
@@ -38,9 +42,13 @@ import os
 import threading
 import uuid
 
-from ._errors import TFStyleError
-from ._fs import SchemeUnavailableError
-from ._log import LOG as _LOG
+from .._errors import SchemeUnavailableError, TFStyleError
+from .._log import LOG as _LOG
+from .info import Info
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 # Protocols of stores where a whole-object upload is atomic and there is no
 # rename: written in one upload, as TensorFlow does on GCS. (memory:// swaps the
@@ -135,13 +143,10 @@ def _missing_package_hint(scheme: str, error: ImportError) -> str:
 
 
 class FsspecFileSystem:
-    """One scheme's fsspec filesystem, with the methods of `_fs.LocalFileSystem`."""
+    """One scheme's fsspec filesystem, with the methods of `local.LocalFileSystem`."""
 
     def __init__(self, scheme: str) -> None:
         self.scheme = scheme
-        # Whether each child of the last listing is a directory, for the matcher's
-        # `isdir` calls that follow it: the listing just said, at no extra request.
-        self._listed = threading.local()
 
     # --- finding the filesystem ---
 
@@ -158,7 +163,7 @@ class FsspecFileSystem:
                 _LOG.warning("%s", hint)
         raise SchemeUnavailableError(self.scheme, path, hint)
 
-    def _filesystem(self, path: str):  # -> fsspec.AbstractFileSystem
+    def _filesystem(self, path: str) -> Any:  # an fsspec.AbstractFileSystem
         self.check(path)
         import fsspec
 
@@ -167,12 +172,16 @@ class FsspecFileSystem:
         except Exception as e:  # bad storage options in the configuration, for one
             raise _os_error(e, path) from e
 
-    def _fresh(self, path: str):  # -> fsspec.AbstractFileSystem
+    def _fresh(self, path: str) -> Any:
         fs = self._filesystem(path)
         fs.invalidate_cache(path)
         return fs
 
-    # --- the operations ---
+    def local_path(self, path: str) -> None:
+        """None: no path on the local disk reaches the object."""
+        return None
+
+    # --- looking ---
 
     def exists(self, path: str) -> bool:
         fs = self._fresh(path)
@@ -186,22 +195,21 @@ class FsspecFileSystem:
 
     def isdir(self, path: str) -> bool:
         try:
-            known = getattr(self._listed, "types", {}).pop(self._key(path), None)
-            if known is not None:
-                return known
-            return self._fresh(path).info(path)["type"] == "directory"
+            return bool(self._fresh(path).info(path)["type"] == "directory")
         except Exception:  # as os.path.isdir, and TensorFlow's IsDirectory(...).ok()
             return False
 
-    def listdir(self, path: str) -> list[str]:
+    def listdir(self, path: str) -> list[tuple[str, bool]]:
+        return [(info.name, info.is_dir) for info in self.scan(path)]
+
+    def scan(self, path: str) -> list[Info]:
         fs = self._fresh(path)
         try:
             entries = fs.ls(path, detail=True)
         except Exception as e:
             raise _os_error(e, path) from e
-        listed = self._key(path)
-        names: list[str] = []
-        types: dict[str, bool] = {}
+        listed = fs._strip_protocol(path).rstrip("/")
+        infos: dict[str, Info] = {}
         for entry in entries:
             name = entry["name"].rstrip("/")
             if name == listed:
@@ -209,20 +217,20 @@ class FsspecFileSystem:
                 if entry.get("type") != "directory" and len(entries) == 1:
                     raise _os_error(NotADirectoryError(), path)
                 continue  # a "folder" marker object: not a child
-            base = name.rsplit("/", 1)[-1]
-            child = f"{listed}/{base}"
-            if child not in types:
-                names.append(base)
-            types[child] = types.get(child, False) or entry.get("type") == "directory"
-        self._listed.types = types
-        return names
+            info = _info(name.rsplit("/", 1)[-1], entry)
+            known = infos.get(info.name)
+            # A "folder" marker and the prefix it stands for: one directory.
+            if known is None or info.is_dir and not known.is_dir:
+                infos[info.name] = info
+        return list(infos.values())
 
-    def read_bytes(self, path: str) -> bytes:
-        fs = self._filesystem(path)
+    def stat(self, path: str) -> Info:
+        fs = self._fresh(path)
         try:
-            return fs.cat_file(path, **_one_stream(type(fs)))
+            entry = fs.info(path)
         except Exception as e:
             raise _os_error(e, path) from e
+        return _info(path.rstrip("/").rsplit("/", 1)[-1], entry)
 
     def mtime(self, path: str) -> float:
         fs = self._fresh(path)
@@ -233,16 +241,37 @@ class FsspecFileSystem:
                 modified = _modified_from_info(fs.info(path))
         except Exception as e:
             raise _os_error(e, path) from e
-        if isinstance(modified, datetime.datetime):
-            if modified.tzinfo is None:  # fsspec's convention: naive means UTC
-                modified = modified.replace(tzinfo=datetime.timezone.utc)
-            return modified.timestamp()
-        return float(modified)
+        return _seconds(modified)
 
-    def remove(self, path: str) -> None:
+    # --- reading ---
+
+    def read_bytes(self, path: str) -> bytes:
         fs = self._filesystem(path)
         try:
-            fs.rm_file(path)
+            return bytes(fs.cat_file(path, **_one_stream(type(fs))))
+        except Exception as e:
+            raise _os_error(e, path) from e
+
+    def read_range(self, path: str, offset: int, length: int) -> bytes:
+        """Up to `length` bytes at `offset`, in one ranged request."""
+        fs = self._filesystem(path)
+        try:
+            return bytes(fs.cat_file(path, start=offset, end=offset + length))
+        except Exception as e:
+            raise _os_error(e, path) from e
+
+    # --- changing ---
+
+    def write(self, path: str, data: bytes) -> None:
+        """Writes `data` to `path`, creating missing parent directories where the store has them.
+
+        On object stores that is one whole-object upload, and no directory.
+        """
+        fs = self._filesystem(path)
+        try:
+            if not _protocols(fs) & OBJECT_STORES:
+                fs.makedirs(fs._parent(path), exist_ok=True)
+            fs.pipe_file(path, data)
         except Exception as e:
             raise _os_error(e, path) from e
 
@@ -272,10 +301,24 @@ class FsspecFileSystem:
                 fs.rm_file(temp_path)
             raise _os_error(e, temp_path) from e
 
-    def _key(self, path: str) -> str:
-        """`path` as this filesystem's listings name it (no protocol, no trailing '/')."""
+    def makedirs(self, path: str) -> None:
+        """Creates the directory as the store has them (a pseudo-directory, or nothing)."""
         fs = self._filesystem(path)
-        return fs._strip_protocol(path).rstrip("/")
+        try:
+            fs.makedirs(path, exist_ok=True)
+        except Exception as e:
+            raise _os_error(e, path) from e
+
+    def link(self, source: str, target: str) -> None:
+        """Always fails (`ENOTSUP`): no store fsspec serves shares one object under two names."""
+        raise _os_error(OSError(errno.ENOTSUP, os.strerror(errno.ENOTSUP)), target)
+
+    def remove(self, path: str) -> None:
+        fs = self._filesystem(path)
+        try:
+            fs.rm_file(path)
+        except Exception as e:
+            raise _os_error(e, path) from e
 
 
 @functools.cache
@@ -299,11 +342,41 @@ def _protocols(fs: object) -> set[str]:
     return {protocol} if isinstance(protocol, str) else set(protocol)
 
 
-def _modified_from_info(info: dict) -> object:
-    for key in ("mtime", "LastModified", "last_modified", "updated", "modified", "created"):
+_MTIME_KEYS = ("mtime", "LastModified", "last_modified", "updated", "modified", "created")
+# What each store calls a version of an object: s3fs and adlfs (ETag), gcsfs
+# (generation), others (etag, version_id).
+_VERSION_KEYS = ("generation", "ETag", "etag", "version_id", "VersionId")
+
+
+def _modified_from_info(info: dict[str, Any]) -> object:
+    for key in _MTIME_KEYS:
         if info.get(key) not in (None, ""):
             return info[key]
     raise OSError(errno.ENOTSUP, "the filesystem reports no modification time")
+
+
+def _seconds(modified: object) -> float:
+    """A modification time as fsspec gives it (a datetime, or a number), in seconds."""
+    if isinstance(modified, datetime.datetime):
+        if modified.tzinfo is None:  # fsspec's convention: naive means UTC
+            modified = modified.replace(tzinfo=datetime.timezone.utc)
+        return modified.timestamp()
+    if isinstance(modified, str):
+        return datetime.datetime.fromisoformat(modified.replace("Z", "+00:00")).timestamp()
+    return float(modified)  # type: ignore[arg-type]
+
+
+def _info(name: str, entry: dict[str, Any]) -> Info:
+    """An fsspec `info`/`ls` entry as an `Info`; what the store does not say is None."""
+    is_dir = entry.get("type") == "directory"
+    try:
+        mtime: float | None = _seconds(_modified_from_info(entry))
+    except (OSError, ValueError, TypeError):
+        mtime = None
+    version = next((str(entry[k]) for k in _VERSION_KEYS if entry.get(k) not in (None, "")), None)
+    if version is None and mtime is not None and not is_dir:
+        version = f"{mtime!r}-{entry.get('size')}"
+    return Info(name, is_dir, 0 if is_dir else int(entry.get("size") or 0), mtime, version)
 
 
 # A filesystem error, with the errno TensorFlow's class name is chosen by

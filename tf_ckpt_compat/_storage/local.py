@@ -1,0 +1,186 @@
+"""The local disk, and `file://` URLs, with the semantics of TensorFlow's POSIX filesystem.
+
+Each method hands the OS the path TensorFlow would (`local_path`: for a plain
+path, `paths.clean_path`; for a `file://` URL, `paths.file_url_path`), and
+its errors name the path as given, as TensorFlow's do.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+
+from .info import Info
+from .paths import clean_path, file_url_path
+
+
+class LocalFileSystem:
+    """Plain paths: the local disk, each path cleaned as TensorFlow's `TranslateName` does."""
+
+    def local_path(self, path: str) -> str:
+        """The path the OS is given for `path`."""
+        return clean_path(path)
+
+    def exists(self, path: str) -> bool:
+        # TensorFlow's FileExists is true for directories too.
+        return os.path.exists(self.local_path(path))
+
+    def isdir(self, path: str) -> bool:
+        return os.path.isdir(self.local_path(path))
+
+    def listdir(self, path: str) -> list[tuple[str, bool]]:
+        local = self.local_path(path)
+        with _NamedAs(path, local), os.scandir(local) as entries:
+            return [(entry.name, _is_dir(entry)) for entry in entries]
+
+    def scan(self, path: str) -> list[Info]:
+        local = self.local_path(path)
+        infos = []
+        with _NamedAs(path, local), os.scandir(local) as entries:
+            for entry in entries:
+                try:
+                    infos.append(_info(entry.name, entry.stat()))
+                except FileNotFoundError:  # deleted since the listing
+                    continue
+        return infos
+
+    def stat(self, path: str) -> Info:
+        local = self.local_path(path)
+        with _NamedAs(path, local):
+            return _info(os.path.basename(local), os.stat(local))
+
+    def mtime(self, path: str) -> float:
+        """The modification time as TensorFlow's `file_io.stat(path).mtime_nsec / 1e9`."""
+        local = self.local_path(path)
+        with _NamedAs(path, local):
+            # TensorFlow's PosixFileSystem::Stat sets `mtime_nsec = sbuf.st_mtime * 1e9`
+            # from whole seconds (st_mtime is tv_sec), and file_io returns
+            # mtime_nsec / 1e9: the seconds, without their fraction.
+            seconds = os.stat(local).st_mtime_ns // 1_000_000_000  # tv_sec: floored
+        return int(seconds * 1e9) / 1e9
+
+    def read_bytes(self, path: str) -> bytes:
+        local = self.local_path(path)
+        with _NamedAs(path, local), open(local, "rb") as f:
+            return f.read()
+
+    def read_range(self, path: str, offset: int, length: int) -> bytes:
+        """Up to `length` bytes at `offset` (fewer only at the end of the file)."""
+        local = self.local_path(path)
+        with _NamedAs(path, local):
+            fd = os.open(local, os.O_RDONLY)
+            try:
+                return os.pread(fd, length, offset)
+            finally:
+                os.close(fd)
+
+    def write(self, path: str, data: bytes) -> None:
+        """Writes `data` to `path` in place, creating missing parent directories.
+
+        A reader may see the file half written: `write_atomic` is for files
+        that are read while they change.
+        """
+        local = self.local_path(path)
+        with _NamedAs(path, local):
+            parent = os.path.dirname(local)
+            if parent:
+                os.makedirs(parent, exist_ok=True)
+            with open(local, "wb") as f:
+                f.write(data)
+
+    def write_atomic(self, path: str, data: bytes) -> None:
+        """Writes `data` to `path` so that a reader sees the old or the new file whole.
+
+        As TensorFlow's `atomic_write_string_to_file`: a temporary file beside the
+        target, then a rename over it. The temporary file is also fsynced, which
+        TensorFlow leaves to the OS, so that a crash right after the rename cannot
+        leave an empty state file behind.
+        """
+        local = self.local_path(path)
+        temp_path = f"{local}.tmp{os.urandom(16).hex()}"
+        with _NamedAs(path, local):
+            try:
+                with open(temp_path, "wb") as f:
+                    f.write(data)
+                    f.flush()
+                    os.fsync(f.fileno())
+                os.replace(temp_path, local)
+            except BaseException:
+                try:  # noqa: SIM105 (contextlib slows a cold start)
+                    os.remove(temp_path)
+                except OSError:
+                    pass  # never written, or already gone: the first error is the one to raise
+                raise
+
+    def makedirs(self, path: str) -> None:
+        """Creates `path` and its missing parents; an existing directory is fine."""
+        local = self.local_path(path)
+        with _NamedAs(path, local):
+            os.makedirs(local, exist_ok=True)
+
+    def link(self, source: str, target: str) -> None:
+        """Makes `target` a hard link to `source` (same filesystem only: else `EXDEV`)."""
+        local_source, local_target = self.local_path(source), self.local_path(target)
+        with _NamedAs(source, local_source), _NamedAs(target, local_target):
+            os.link(local_source, local_target)
+
+    def remove(self, path: str) -> None:
+        local = self.local_path(path)
+        with _NamedAs(path, local):
+            os.remove(local)
+
+
+class FileURLFileSystem(LocalFileSystem):
+    """`file://[host]/path` URLs: the local disk, as TensorFlow's POSIX filesystem serves them.
+
+    Results keep the URL form: `latest_checkpoint("file:///run")` returns
+    `file:///run/<name>`, because the pure backend joins names to the directory
+    string, as TensorFlow does.
+    """
+
+    def local_path(self, path: str) -> str:
+        return file_url_path(path)
+
+
+LOCAL = LocalFileSystem()
+FILE_URL = FileURLFileSystem()
+
+
+def _is_dir(entry: os.DirEntry[str]) -> bool:
+    # As TensorFlow's IsDirectory (a stat that follows links): a child that
+    # cannot be stat'ed is no directory to descend into.
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False
+
+
+def _info(name: str, st: os.stat_result) -> Info:
+    # The inode, change time and size tell a rewritten file from the old one
+    # even within one mtime tick.
+    version = f"{st.st_ino}-{st.st_ctime_ns}-{st.st_size}"
+    return Info(name, stat.S_ISDIR(st.st_mode), st.st_size, st.st_mtime, version)
+
+
+class _NamedAs:
+    """Makes an OSError about `local` name `path`, the path as it was given.
+
+    TensorFlow's messages name that path (`"<path>.tmp<hex>; ..."`), not the
+    cleaned one. (A class, not a generator-based context manager: `contextlib`
+    slows a cold start.)
+    """
+
+    __slots__ = ("path", "local")
+
+    def __init__(self, path: str, local: str) -> None:
+        self.path, self.local = path, local
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, exc_type: object, exc: BaseException | None, tb: object) -> bool:
+        for attribute in ("filename", "filename2"):
+            name = getattr(exc, attribute, None)
+            if isinstance(exc, OSError) and isinstance(name, str) and name.startswith(self.local):
+                setattr(exc, attribute, self.path + name[len(self.local) :])
+        return False
