@@ -9,8 +9,7 @@ import os
 import pytest
 
 import tf_ckpt_compat
-
-BACKENDS = ("tensorflow", "pure")
+from tf_ckpt_compat._backend import BACKENDS
 
 
 def import_tensorflow():

@@ -27,6 +27,7 @@ import pytest
 
 import tf_ckpt_compat
 from tf_ckpt_compat import _cli
+from tf_ckpt_compat._cli.exits import TABLE
 from tf_ckpt_compat._storage.local import LocalFileSystem
 from tf_ckpt_compat.testing import CheckpointDirectory
 
@@ -57,12 +58,42 @@ def cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
     )
 
 
+_started: list[subprocess.Popen] = []
+
+
+def _default_signal_dispositions() -> None:
+    # A suite started with SIGINT ignored (a script's background job, nohup)
+    # passes that on, and Python then installs no KeyboardInterrupt handler:
+    # the child gets the dispositions a terminal would give it.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
 def start(*args: str, **kwargs) -> subprocess.Popen:
+    """The command line in a child process, reaped at the end of the test whatever happens."""
     kwargs.setdefault("stdout", subprocess.PIPE)
     kwargs.setdefault("stderr", subprocess.PIPE)
-    return subprocess.Popen(
-        [*COMMAND, *args], text=True, env=ENV, cwd=ROOT, stdin=subprocess.DEVNULL, **kwargs
+    proc = subprocess.Popen(
+        [*COMMAND, *args],
+        text=True,
+        env=ENV,
+        cwd=ROOT,
+        stdin=subprocess.DEVNULL,
+        preexec_fn=_default_signal_dispositions,
+        **kwargs,
     )
+    _started.append(proc)
+    return proc
+
+
+@pytest.fixture(autouse=True)
+def _reap_children():
+    yield
+    while _started:
+        proc = _started.pop()
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait()
 
 
 class Lines:
@@ -212,6 +243,12 @@ def test_state_text_lists_each_checkpoint_and_its_files(run):
     assert second.endswith("on disk")
     assert re.search(r"^ +16  \S+  model\.ckpt-2\.data-00000-of-00001$", result.stdout, re.M)
     assert re.search(r"^ +8  \S+  model\.ckpt-2\.index$", result.stdout, re.M)
+
+
+def test_the_readme_lists_the_exit_statuses_of_the_help():
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    rows = re.findall(r"^\| ([0-9N, ]+) \| ", readme, re.M)
+    assert {status for row in rows for status in row.split(", ")} == {s for s, _ in TABLE}
 
 
 def test_state_lists_each_directory_once(tmp_path, monkeypatch, capsys):

@@ -24,8 +24,6 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-BACKENDS = ("tensorflow", "pure")
-
 # Files the corpus' model paths may name, so that latest_checkpoint has something to find.
 CORPUS_FILES = {"run/model.ckpt-1.index": "", "run/model.ckpt-2": "", "run/model.ckpt-3.index": ""}
 

@@ -6,6 +6,7 @@ import importlib.util
 import platform
 from typing import NamedTuple
 
+from .._backend import BACKENDS
 from .report import RENDERERS, totals
 
 
@@ -63,7 +64,7 @@ def run(backend: str, fmt: str, pattern: str | None) -> Report:
 
     from .check import run_all
 
-    backends = ("tensorflow", "pure") if backend == "both" else (backend,)
+    backends = BACKENDS if backend == "both" else (backend,)
     outcomes = run_all(backends, tf.__version__, pattern)
     if not outcomes:
         raise ConformanceUnavailable(f"no conformance case matches -k {pattern!r}")

@@ -1,0 +1,123 @@
+"""The `tf-ckpt-compat` command line (also `python -m tf_ckpt_compat`).
+
+Subcommands, one module each: `watch` follows a directory with the package's
+own `checkpoints_iterator`, `latest` and `state` read the state file once
+(`state`), `demo` watches a simulated trainer through the very code `watch`
+uses (`follow`), and `conformance` compares the package with TensorFlow.
+Results go to standard output, one line each; standard error gets only real
+warnings and one-line errors, plus a live status line when it is a terminal.
+No traceback is ever printed (except, with `-v`, for a bug).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+import threading
+import traceback
+
+import tf_ckpt_compat
+
+from .._console import PROG, Console
+from . import conformance, demo, state, watch
+from .common import Parser
+from .exits import (
+    EXIT_BROKEN_PIPE,
+    EXIT_INTERRUPTED,
+    EXIT_NOT_FOUND,
+    EXIT_TERMINATED,
+    CliError,
+    help_epilog,
+)
+from .follow import follow
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from typing import NoReturn
+
+__all__ = ["build_parser", "follow", "main"]
+
+
+class _Terminated(BaseException):
+    """SIGTERM, raised in the main thread so that `finally` blocks (demo cleanup) run."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The parser of the `tf-ckpt-compat` command line."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help="also show INFO log lines (and tracebacks of bugs)",
+    )
+    parser = Parser(
+        prog=PROG,
+        description="Follow and inspect TensorFlow checkpoints, with or without TensorFlow.",
+        epilog=help_epilog(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--version", action="version", version=f"{PROG} {tf_ckpt_compat.__version__}"
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    watch.add_parser(commands, [common])
+    state.add_parsers(commands, [common])
+    demo.add_parser(commands, [common])
+    conformance.add_parser(commands, [common])
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Runs the command line with `argv` (default: `sys.argv[1:]`); returns the exit status."""
+    # Paths are bytes on POSIX: print undecodable ones as they are, as ls does.
+    if hasattr(sys.stdout, "reconfigure"):
+        sys.stdout.reconfigure(errors="surrogateescape")
+    previous_sigterm = _raise_on_sigterm()
+    console = None
+    verbose = False
+    try:
+        args = build_parser().parse_args(argv)
+        verbose = args.verbose
+        console = Console(verbose)
+        status: int = args.handler(args, console)
+        return status
+    except CliError as e:
+        assert console is not None  # raised by a handler
+        console.error(str(e))
+        return e.status
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPTED
+    except _Terminated:
+        return EXIT_TERMINATED
+    except BrokenPipeError:
+        # Later writes, and the flush at exit, would fail again: send them nowhere.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
+    except Exception as e:  # a bug, or an error of TensorFlow's own (tf.errors.OpError)
+        if console is None:
+            raise
+        if verbose:
+            console.stderr_line(traceback.format_exc().rstrip())
+        console.error(f"{type(e).__name__}: {e}")
+        return EXIT_NOT_FOUND
+    finally:
+        if console is not None:
+            console.close()
+        if previous_sigterm is not None:
+            signal.signal(signal.SIGTERM, previous_sigterm)
+
+
+def _raise_on_sigterm() -> signal.Handlers | None:
+    """Makes SIGTERM raise `_Terminated`; returns the previous handler (None if not set)."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+
+    def handler(signum: int, frame: object) -> NoReturn:
+        raise _Terminated
+
+    previous = signal.signal(signal.SIGTERM, handler)
+    return previous  # type: ignore[return-value]

@@ -1,0 +1,131 @@
+"""What several commands share: their options, the environment check, and times as printed."""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import math
+import os
+
+import tf_ckpt_compat
+
+from .. import _backend, _storage
+from .._console import PROG, one_line
+from .._errors import SchemeUnavailableError
+from .exits import EXIT_USAGE, CliError, help_epilog
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import NoReturn
+
+    from .._console import Console
+
+    Handler = Callable[[argparse.Namespace, Console], int]
+    Commands = argparse._SubParsersAction[argparse.ArgumentParser]
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, with its errors on one line and a pointer to the right --help."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"{PROG}: error: {one_line(message)} (see {self.prog} --help)\n")
+
+
+def add_command(
+    commands: Commands,
+    name: str,
+    handler: Handler,
+    summary: str,
+    details: str,
+    parents: list[argparse.ArgumentParser],
+) -> argparse.ArgumentParser:
+    """Adds subcommand `name`, run by `handler(args, console)`, with the exit table in its help."""
+    sub = commands.add_parser(
+        name,
+        parents=parents,
+        help=summary,
+        description=f"{summary}\n\n{details}",
+        epilog=help_epilog(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sub.set_defaults(handler=handler, parser=sub)
+    return sub
+
+
+def add_directory(sub: argparse.ArgumentParser) -> None:
+    """The positional DIR."""
+    sub.add_argument("dir", metavar="DIR", type=directory, help="the checkpoint directory")
+
+
+def add_format(sub: argparse.ArgumentParser, *formats: str) -> None:
+    """`--format`, text by default."""
+    sub.add_argument(
+        "--format",
+        choices=("text", *formats),
+        default="text",
+        help="output format (default: text)",
+    )
+
+
+def seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value >= 0):
+        raise argparse.ArgumentTypeError(f"expected a number of seconds >= 0, got {text!r}")
+    return value
+
+
+def positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}")
+    return value
+
+
+def directory(text: str) -> str:
+    if not text:
+        raise argparse.ArgumentTypeError("the directory name is empty")
+    if os.path.exists(text) and not os.path.isdir(text):
+        raise argparse.ArgumentTypeError(f"not a directory: {text}")
+    return text
+
+
+def file_name(text: str) -> str:
+    if not text:
+        raise argparse.ArgumentTypeError("the file name is empty")
+    return text
+
+
+def check_environment(iterator: bool = False, directory: str | None = None) -> str:
+    """Returns the backend's name; a bad choice of backend or loop is a usage error.
+
+    So is a `directory` whose scheme no installed package serves (pure backend):
+    the library would log TensorFlow's two warnings at every poll and wait forever.
+    """
+    try:
+        backend = tf_ckpt_compat.backend()
+        _backend.implementation()  # imports TensorFlow now: a broken install fails here
+        if iterator:
+            tf_ckpt_compat.loop_variant()
+    except (ValueError, ImportError) as e:
+        raise CliError(str(e), EXIT_USAGE) from None
+    if directory is not None and backend == "pure":
+        try:
+            _storage.check_scheme(directory, warn=False)  # no I/O: finds the filesystem only
+        except SchemeUnavailableError as e:
+            raise CliError(f"{e}: {e.hint}", EXIT_USAGE) from None
+    return backend
+
+
+def iso(timestamp: float) -> str:
+    """Local time with its UTC offset, to the second; a value no clock can show, as is."""
+    try:
+        return datetime.datetime.fromtimestamp(timestamp).astimezone().isoformat("T", "seconds")
+    except (OverflowError, OSError, ValueError):
+        return repr(timestamp)

@@ -1,0 +1,52 @@
+"""The command line's exit statuses: each written once, with the table `--help` prints."""
+
+from __future__ import annotations
+
+EXIT_OK = 0
+EXIT_NOT_FOUND = 1  # no checkpoint, or a bad state file
+EXIT_USAGE = 2  # bad arguments or environment
+EXIT_NOT_EXECUTABLE = 126  # the shell's codes, as env(1), xargs(1) and timeout(1) use them
+EXIT_COMMAND_NOT_FOUND = 127
+EXIT_INTERRUPTED = 130  # 128 + SIGINT
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE: what a Unix tool killed by `| head` reports
+EXIT_TERMINATED = 143  # 128 + SIGTERM
+
+# (statuses, meaning): the `--help` epilog, and what the README's table is checked against.
+TABLE = (
+    ("0", "success; for watch and demo, the iterator ended (--timeout passed)"),
+    (
+        "1",
+        "no checkpoint (latest), no valid state (state), a bad state file, or a conformance "
+        "case that differs from TensorFlow",
+    ),
+    (
+        "2",
+        "bad arguments or environment (e.g. DIR is a file, TF_CKPT_COMPAT_BACKEND, or no "
+        "installed package serves DIR's scheme, such as s3:// without s3fs)",
+    ),
+    ("126", "the --exec command is not executable"),
+    ("127", "the --exec command was not found"),
+    ("130", "interrupted (Ctrl-C)"),
+    ("141", "output pipe closed"),
+    ("143", "terminated (SIGTERM)"),
+    ("N", "with --stop-on-error, the failed command's status (128+signal if killed)"),
+)
+
+
+def help_epilog() -> str:
+    """The exit-status table, as the epilog of every `--help`."""
+    import textwrap
+
+    rows = (
+        textwrap.fill(meaning, width=79, initial_indent=f"  {status:<5}", subsequent_indent=" " * 7)
+        for status, meaning in TABLE
+    )
+    return "\n".join(["exit status:", *rows]) + "\n"
+
+
+class CliError(Exception):
+    """A failure reported as one line on standard error, ending with `status`."""
+
+    def __init__(self, message: str, status: int = EXIT_NOT_FOUND) -> None:
+        super().__init__(message)
+        self.status = status

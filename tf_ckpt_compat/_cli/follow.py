@@ -1,0 +1,101 @@
+"""Following a directory with the package's own `checkpoints_iterator` (`watch` and `demo`)."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import time
+
+import tf_ckpt_compat
+
+from .. import _storage
+from .._storage.paths import is_local, state_file
+from .exits import EXIT_OK, CliError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+
+    from .._console import Console
+
+
+def follow(
+    console: Console,
+    directory: str,
+    on_checkpoint: Callable[[str, float], int | None],
+    timeout: float | None = None,
+    min_interval: float = 0.0,
+) -> int:
+    """Runs `checkpoints_iterator` on `directory`, handing each checkpoint to `on_checkpoint`.
+
+    Args:
+      console: where the status line and the log lines go.
+      directory: the directory to watch; it need not exist yet.
+      on_checkpoint: called with each checkpoint path and the `time.time()` it
+        was found at; a non-None result stops the watch and is returned.
+      timeout: the iterator's `timeout` (None: wait forever).
+      min_interval: the iterator's `min_interval_secs`.
+
+    Returns:
+      0 when the iterator ends, else what `on_checkpoint` returned.
+
+    Raises:
+      CliError: when the state file cannot be decoded or names no checkpoint.
+    """
+    watched_state_file = state_file(directory)
+    checkpoints = tf_ckpt_compat.checkpoints_iterator(
+        directory, min_interval_secs=min_interval, timeout=timeout
+    )
+    try:
+        last = None
+        while True:
+            console.show_status(_waiting_status(directory, last, timeout))
+            with state_file_errors(watched_state_file):
+                last = next(checkpoints, None)
+            if last is None:
+                return EXIT_OK
+            found = time.time()
+            console.show_status(None)  # the consumer (an --exec command) may write
+            console.forget_repeats()
+            stop = on_checkpoint(last, found)
+            if stop is not None:
+                return stop
+    finally:
+        console.show_status(None)
+        checkpoints.close()
+
+
+def _waiting_status(directory: str, last: str | None, timeout: float | None) -> Callable[[], str]:
+    since = time.monotonic()
+    what = "a first checkpoint" if last is None else f"a newer one than {os.path.basename(last)}"
+    limit = "" if timeout is None else f" (timeout {timeout:g}s)"
+
+    def describe() -> str:
+        # The changing part first: a long path is what gets cut at the edge.
+        waiting = f"waiting {_duration(time.monotonic() - since)}{limit}"
+        # Only on a disk: on object stores each repaint would cost a request.
+        if is_local(directory) and not _storage.for_path(directory).isdir(directory):
+            return f"{waiting}: {directory} does not exist yet"
+        return f"{waiting} for {what} in {directory}"
+
+    return describe
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 60:
+        return f"{int(seconds)}s"
+    minutes, secs = divmod(int(seconds), 60)
+    if minutes < 60:
+        return f"{minutes}m{secs:02d}s"
+    return f"{minutes // 60}h{minutes % 60:02d}m"
+
+
+@contextlib.contextmanager
+def state_file_errors(path: str) -> Iterator[None]:
+    """Turns the library's exceptions for a bad state file at `path` into one-line errors."""
+    try:
+        yield
+    except UnicodeDecodeError as e:
+        raise CliError(f"{path} is not UTF-8 text ({e.reason} at offset {e.start})") from None
+    except ValueError as e:  # the library's "Invalid checkpoint state loaded from <dir>"
+        raise CliError(f"{e} ({path} has no model_checkpoint_path)") from None

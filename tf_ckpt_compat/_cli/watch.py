@@ -1,0 +1,140 @@
+"""`tf-ckpt-compat watch`: print each new checkpoint, and run a command for it."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import re
+import shutil
+import signal
+import subprocess
+
+from .common import add_command, add_directory, add_format, check_environment, iso, seconds
+from .exits import EXIT_COMMAND_NOT_FOUND, EXIT_NOT_EXECUTABLE, CliError
+from .follow import follow
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from .._console import Console
+    from .common import Commands
+
+PATH_ENV_VAR = "TF_CKPT_PATH"
+
+_LOG = logging.getLogger("tf_ckpt_compat.cli")
+
+
+def add_parser(commands: Commands, parents: list[argparse.ArgumentParser]) -> None:
+    watch = add_command(
+        commands,
+        "watch",
+        run,
+        "Print each new checkpoint of DIR as it appears (tf.train.checkpoints_iterator).",
+        "DIR is polled once a second; it may not exist yet. Only the newest checkpoint is\n"
+        "seen at each poll, as with TensorFlow. JSON lines hold path, step (null when the\n"
+        "name does not end in -<number>), time (when found) and backend.",
+        parents,
+    )
+    add_directory(watch)
+    watch.add_argument(
+        "--timeout",
+        type=seconds,
+        metavar="SECONDS",
+        help="stop after SECONDS without a new checkpoint (default: never)",
+    )
+    watch.add_argument(
+        "--min-interval",
+        type=seconds,
+        default=0.0,
+        metavar="SECONDS",
+        help="wait at least SECONDS between two checkpoints",
+    )
+    add_format(watch, "json")
+    watch.add_argument(
+        "--stop-on-error",
+        action="store_true",
+        help="end the watch when the --exec command fails, with its status (without it, "
+        "a failure is reported as a warning and the watch goes on)",
+    )
+    watch.add_argument(
+        "--exec",
+        nargs=argparse.REMAINDER,
+        help="CMD [ARG ...]: run CMD (no shell) after printing each checkpoint, with {} in "
+        f"the ARGs replaced by its path, also in ${PATH_ENV_VAR}; must be the last option",
+    )
+
+
+def check_arguments(args: argparse.Namespace) -> None:
+    """What argparse cannot check itself: the --exec options."""
+    if args.exec == []:
+        args.parser.error("argument --exec: expected a command")
+    if args.stop_on_error and not args.exec:
+        args.parser.error("--stop-on-error needs --exec")
+
+
+def run(args: argparse.Namespace, console: Console) -> int:
+    check_arguments(args)
+    backend = check_environment(iterator=True, directory=args.dir)
+    if args.exec:
+        _check_command(args.exec[0])
+
+    def on_checkpoint(path: str, found: float) -> int | None:
+        if args.format == "json":
+            record = {"path": path, "step": _step(path), "time": iso(found), "backend": backend}
+            console.result(json.dumps(record))
+        else:
+            console.result(path)
+        if not args.exec:
+            return None
+        status = _run_command(args.exec, path)
+        return status if status and args.stop_on_error else None
+
+    return follow(console, args.dir, on_checkpoint, args.timeout, args.min_interval)
+
+
+def _step(path: str) -> int | None:
+    match = re.search(r"-(\d+)$", path)
+    return int(match.group(1)) if match else None
+
+
+def _check_command(name: str) -> None:
+    """Fails before watching, as a shell would, when `name` cannot be run."""
+    if os.sep in name or (os.altsep and os.altsep in name):
+        if not os.path.exists(name):
+            raise CliError(f"--exec: no such file: {name}", EXIT_COMMAND_NOT_FOUND)
+        if os.path.isdir(name) or not os.access(name, os.X_OK):
+            raise CliError(f"--exec: not executable: {name}", EXIT_NOT_EXECUTABLE)
+    elif shutil.which(name) is None:
+        raise CliError(f"--exec: command not found: {name}", EXIT_COMMAND_NOT_FOUND)
+
+
+def _run_command(command: list[str], path: str) -> int:
+    """Runs `command` (no shell) for checkpoint `path`; returns its exit status.
+
+    `{}` in the arguments becomes the path, which is also in `TF_CKPT_PATH`. A
+    failure is logged as a warning; a command killed by a signal counts as
+    128 + the signal's number, as in a shell.
+    """
+    argv = [command[0], *(arg.replace("{}", path) for arg in command[1:])]
+    try:
+        returncode = subprocess.run(argv, env={**os.environ, PATH_ENV_VAR: path}).returncode
+    except OSError as e:  # removed or made unexecutable since the start
+        status = EXIT_COMMAND_NOT_FOUND if isinstance(e, FileNotFoundError) else EXIT_NOT_EXECUTABLE
+        _LOG.warning("cannot run %s for %s: %s (status %d)", argv[0], path, e.strerror, status)
+        return status
+    if returncode < 0:
+        _LOG.warning("%s was killed by %s for %s", argv[0], _signal_name(-returncode), path)
+        return 128 - returncode
+    if returncode:
+        _LOG.warning("%s exited with status %d for %s", argv[0], returncode, path)
+    else:
+        _LOG.info("%s exited with status 0 for %s", argv[0], path)
+    return returncode
+
+
+def _signal_name(number: int) -> str:
+    try:
+        return signal.Signals(number).name
+    except ValueError:  # a real-time signal, which has no name
+        return f"signal {number}"
