@@ -94,6 +94,18 @@ def test_save_relative_paths(tmp_path):
     )
 
 
+def test_path_objects_are_taken_as_the_readers_take_them(tmp_path):
+    paths = [tmp_path / "m-1"]
+    tf_ckpt_compat.update_checkpoint_state(tmp_path, tmp_path / "m-2", paths)
+    assert paths == [str(tmp_path / "m-1"), str(tmp_path / "m-2")]  # the caller's list
+    state = tf_ckpt_compat.get_checkpoint_state(tmp_path)
+    assert state.model_checkpoint_path == str(tmp_path / "m-2")
+    assert state.all_model_checkpoint_paths == paths
+    # TensorFlow's own v1 function takes a path object for save_dir only (TF 2.21).
+    with pytest.raises(TypeError, match="bad argument type for built-in operation"):
+        tf_ckpt_compat.compat.v1.train.update_checkpoint_state(tmp_path, tmp_path / "m-3")
+
+
 def test_model_path_equal_to_the_state_file(tmp_path):
     with pytest.raises(RuntimeError) as info:
         tf_ckpt_compat.compat.v1.train.update_checkpoint_state(

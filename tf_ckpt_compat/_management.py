@@ -118,9 +118,9 @@ def generate_checkpoint_state_proto(
 
 
 def update_checkpoint_state(
-    save_dir: str,
-    model_checkpoint_path: str,
-    all_model_checkpoint_paths: list[str] | None = None,
+    save_dir: str | os.PathLike[str],
+    model_checkpoint_path: str | os.PathLike[str],
+    all_model_checkpoint_paths: list[str | os.PathLike[str]] | None = None,
     latest_filename: str | None = None,
     all_model_checkpoint_timestamps: list[float] | None = None,
     last_preserved_timestamp: float | None = None,
@@ -137,8 +137,12 @@ def update_checkpoint_state(
     This is `tf.compat.v1.train.update_checkpoint_state` plus the keyword
     `save_relative_paths` of TensorFlow's internal variant (the one
     `tf.train.CheckpointManager` uses); `compat.v1.train.update_checkpoint_state`
-    has TensorFlow's exact signature. TensorFlow's one-time deprecation notice
-    is not logged.
+    has TensorFlow's exact signature and types. TensorFlow's one-time
+    deprecation notice is not logged.
+
+    Every path may be an `os.PathLike`, as for the readers (TensorFlow's own
+    takes one for `save_dir` only); those in `all_model_checkpoint_paths` are
+    replaced by strings in the caller's list, which TensorFlow appends to.
 
     Args:
       save_dir: Directory where the model was saved.
@@ -165,9 +169,13 @@ def update_checkpoint_state(
       OSError: if the file cannot be written (the pure backend; TensorFlow
         raises its own `OpError` subclasses).
     """
+    if all_model_checkpoint_paths is not None:
+        # In the caller's list, which TensorFlow appends to as well.
+        for i, path in enumerate(all_model_checkpoint_paths):
+            all_model_checkpoint_paths[i] = _fspath(path)
     _backend.implementation().update_checkpoint_state_internal(
-        save_dir,
-        model_checkpoint_path,
+        _fspath(save_dir),
+        _fspath(model_checkpoint_path),
         all_model_checkpoint_paths,
         latest_filename,
         save_relative_paths,
@@ -242,3 +250,8 @@ def remove_checkpoint(
     _backend.implementation().remove_checkpoint(
         checkpoint_prefix, checkpoint_format_version, meta_graph_suffix
     )
+
+
+def _fspath(path: object) -> object:
+    """A path object as its string; anything else as it is, for TensorFlow's own type errors."""
+    return os.fspath(path) if isinstance(path, os.PathLike) else path

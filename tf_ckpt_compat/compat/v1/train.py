@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ... import _management
+from ... import _backend
 from ..._loop import checkpoints_iterator
 from ..._management import (
     checkpoint_exists,
@@ -39,7 +39,7 @@ def update_checkpoint_state(
 
     `tf.compat.v1.train.update_checkpoint_state`, with TensorFlow's signature;
     `tf_ckpt_compat.update_checkpoint_state` is the same function plus the
-    keyword `save_relative_paths`, and documents both.
+    keyword `save_relative_paths` and path objects, and documents both.
 
     Raises:
       RuntimeError: If any of the model checkpoint paths conflict with the file
@@ -47,11 +47,12 @@ def update_checkpoint_state(
       ValueError: if the timestamps do not match the paths in length.
       OSError: if the file cannot be written (the pure backend).
     """
-    _management.update_checkpoint_state(
+    _backend.implementation().update_checkpoint_state_internal(
         save_dir,
         model_checkpoint_path,
         all_model_checkpoint_paths,
         latest_filename,
+        False,  # save_relative_paths
         all_model_checkpoint_timestamps,
         last_preserved_timestamp,
     )
