@@ -8,6 +8,12 @@ three versions of TensorFlow's loop this package reproduces.
 
 from . import compat, contrib, train
 from ._backend import backend
+from ._checkpoint_utils import (
+    NewCheckpointReader,
+    list_variables,
+    load_checkpoint,
+    load_variable,
+)
 from ._loop import (
     checkpoints_iterator,
     loop_variant,
@@ -28,20 +34,46 @@ from ._state import CheckpointState
 __version__ = "0.1.0"
 
 __all__ = [
+    "CheckpointReader",
     "CheckpointState",
+    "NewCheckpointReader",
     "backend",
     "checkpoint_exists",
     "checkpoints_iterator",
     "compat",
     "contrib",
+    "errors",
     "generate_checkpoint_state_proto",
     "get_checkpoint_mtimes",
     "get_checkpoint_state",
     "latest_checkpoint",
+    "list_variables",
+    "load_checkpoint",
+    "load_variable",
     "loop_variant",
     "remove_checkpoint",
     "set_tf_version",
+    "testing",
     "train",
     "update_checkpoint_state",
     "wait_for_new_checkpoint",
 ]
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from . import errors, testing
+    from ._bundle.reader import CheckpointReader
+
+
+def __getattr__(name: str) -> object:
+    # Imported on first use, not by `import tf_ckpt_compat`: a cold start pays
+    # for neither, and `tf_ckpt_compat.testing` works as users write it.
+    if name in ("errors", "testing"):
+        import importlib
+
+        return importlib.import_module(f"{__name__}.{name}")
+    if name == "CheckpointReader":
+        from ._bundle.reader import CheckpointReader
+
+        return CheckpointReader
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -201,3 +201,50 @@ def meta_graph_filename(checkpoint_filename, meta_graph_suffix="meta"):
 
     basename = re.sub(r"-[\d\?]+-of-\d+$", "", checkpoint_filename)
     return ".".join([basename, meta_graph_suffix])
+
+
+# --- checkpoint_utils.py and py_checkpoint_reader.py: the tensor readers ---
+
+
+def _get_checkpoint_filename(ckpt_dir_or_file):
+    if isinstance(ckpt_dir_or_file, os.PathLike):
+        ckpt_dir_or_file = os.fspath(ckpt_dir_or_file)
+    if _storage.for_path(ckpt_dir_or_file).isdir(ckpt_dir_or_file):
+        return latest_checkpoint(ckpt_dir_or_file)
+    return ckpt_dir_or_file
+
+
+def load_checkpoint(ckpt_dir_or_file):
+    filename = _get_checkpoint_filename(ckpt_dir_or_file)
+    if filename is None:
+        raise ValueError(
+            "Couldn't find 'checkpoint' file or checkpoints in given directory %s"
+            % ckpt_dir_or_file
+        )
+    return NewCheckpointReader(filename)
+
+
+def load_variable(ckpt_dir_or_file, name):
+    if name.endswith(":0"):
+        name = name[:-2]
+    reader = load_checkpoint(ckpt_dir_or_file)
+    return reader.get_tensor(name)
+
+
+def list_variables(ckpt_dir_or_file):
+    reader = load_checkpoint(ckpt_dir_or_file)
+    variable_map = reader.get_variable_to_shape_map()
+    names = sorted(variable_map.keys())
+    result = []
+    for name in names:
+        result.append((name, variable_map[name]))
+    return result
+
+
+def NewCheckpointReader(filepattern):
+    # Imported here: reading tensors is rare beside the iterator's polls.
+    from ._bundle.reader import CheckpointReader
+
+    if isinstance(filepattern, bytes):
+        filepattern = filepattern.decode("utf-8", "surrogateescape")
+    return CheckpointReader(filepattern)

@@ -3,6 +3,12 @@
 from __future__ import annotations
 
 from ... import _backend
+from ..._checkpoint_utils import (
+    NewCheckpointReader,
+    list_variables,
+    load_checkpoint,
+    load_variable,
+)
 from ..._loop import checkpoints_iterator
 from ..._management import (
     checkpoint_exists,
@@ -15,12 +21,16 @@ from ..._management import (
 from ..._signature import tf_signature
 
 __all__ = [
+    "NewCheckpointReader",
     "checkpoint_exists",
     "checkpoints_iterator",
     "generate_checkpoint_state_proto",
     "get_checkpoint_mtimes",
     "get_checkpoint_state",
     "latest_checkpoint",
+    "list_variables",
+    "load_checkpoint",
+    "load_variable",
     "remove_checkpoint",
     "update_checkpoint_state",
 ]

@@ -1,0 +1,328 @@
+"""`CheckpointReader`: a TensorFlow V2 checkpoint's tensors, read without TensorFlow.
+
+The reader follows `tensorflow/c/checkpoint_reader.cc` (the variable maps,
+with partitioned variables' slice keys hidden) and `BundleReader` in
+`tensorflow/core/util/tensor_bundle/tensor_bundle.cc` (lookups, the data
+shards, CRC checks, string tensors, byte order, reassembled slices). The
+`.index` table is opened once; each tensor is one lookup and one positioned
+read (one ranged request on object stores) of its shard.
+
+Listings need no numpy; `get_tensor` does (and ml_dtypes for bfloat16 and the
+float8 and small integer types).
+"""
+
+from __future__ import annotations
+
+import sys
+
+from .. import _storage
+from .. import errors as _errors
+from . import crc32c, ordered_code, wire
+from .dtypes import RESOURCE, STRING, VARIANT, DType, import_numpy
+from .table import Table, TableError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+_LITTLE_ENDIAN_HOST = sys.byteorder == "little"
+# kTensorBundleVersion, kTensorBundleMinProducer in tensor_bundle.cc.
+_VERSION = 1
+_MIN_PRODUCER = 0
+
+
+def data_filename(prefix: str, shard: int, num_shards: int) -> str:
+    """`DataFilename` in tensor_bundle/naming.cc."""
+    return "%s.data-%05d-of-%05d" % (prefix, shard, num_shards)
+
+
+class CheckpointReader:
+    """The tensors of one checkpoint, by name: TensorFlow's `CheckpointReader`.
+
+    Args:
+      prefix: the checkpoint prefix (`<dir>/ckpt-7`): `<prefix>.index` and the
+        `<prefix>.data-*` shards, on any storage the pure backend serves.
+
+    Raises:
+      NotFoundError: no `<prefix>.index`.
+      DataLossError, OpError: the index is not a readable bundle.
+    """
+
+    def __init__(self, prefix: str) -> None:
+        self._prefix = prefix
+        index = prefix + ".index"
+        self._fs = _storage.for_path(index)
+        try:
+            size = self._fs.stat(index).size
+        except FileNotFoundError:
+            raise _errors.NotFoundError(
+                None,
+                None,
+                "Unsuccessful TensorSliceReader constructor: Failed to find any matching files "
+                f"for {prefix}",
+            ) from None
+        try:
+            self._table = Table(
+                lambda offset, length: self._fs.read_range(index, offset, length), size
+            )
+            header_bytes = self._table.get(b"")
+        except TableError as e:
+            raise _errors.DataLossError(None, None, f"{e}") from None
+        if header_bytes is None:
+            raise _errors.DataLossError(None, None, f"Checkpoint {prefix} has no header entry")
+        try:
+            header = wire.parse_header(header_bytes)
+        except wire.WireError:
+            raise _errors.DataLossError(None, None, "Entry for key  not parseable.") from None
+        _check_version(header)
+        self._num_shards = header.num_shards
+        self._swap = (header.endianness == wire.Header.BIG) == _LITTLE_ENDIAN_HOST
+        self._maps: tuple[dict[str, list[int]], dict[str, DType]] | None = None
+
+    # --- the variable maps -----------------------------------------------------------
+
+    def _variable_maps(self) -> tuple[dict[str, list[int]], dict[str, DType]]:
+        """Every tensor's shape and dtype, slice keys left out (`BuildV2VarMaps`)."""
+        if self._maps is None:
+            entries = []
+            slice_keys: set[bytes] = set()
+            for key, value in self._items():
+                if key == b"":
+                    continue
+                entry = self._parse(key, value)
+                entries.append((key, entry))
+                for extents in entry.slices:
+                    slice_keys.add(ordered_code.tensor_slice_key(key, extents))
+            shapes: dict[str, list[int]] = {}
+            dtypes: dict[str, DType] = {}
+            for key, entry in entries:
+                if key in slice_keys:
+                    continue
+                name = key.decode("utf-8", "surrogateescape")
+                shapes[name] = list(entry.shape or [])
+                dtypes[name] = DType(entry.dtype)
+            self._maps = shapes, dtypes
+        return self._maps
+
+    def _items(self) -> Any:
+        try:
+            yield from self._table.items()
+        except TableError as e:
+            raise _errors.DataLossError(None, None, str(e)) from None
+
+    def get_variable_to_shape_map(self) -> dict[str, list[int]]:
+        """Each tensor's name and shape (a list of ints)."""
+        return dict(self._variable_maps()[0])
+
+    def get_variable_to_dtype_map(self) -> dict[str, DType]:
+        """Each tensor's name and dtype."""
+        return dict(self._variable_maps()[1])
+
+    def has_tensor(self, tensor_str: str) -> bool:
+        """Whether the bundle holds a tensor of that name (slice keys included, as TF)."""
+        return self._lookup(_key(tensor_str)) is not None
+
+    def debug_string(self) -> bytes:
+        """Every stored tensor, in key order: `name (DT_FLOAT) [2,3]` (`BundleReader::DebugString`).
+
+        As TensorFlow's, it lists a partitioned variable by its stored slices, each
+        under its encoded slice key, and not under its own name.
+        """
+        lines = []
+        for key, value in self._items():
+            entry = self._parse(key, value) if key else None
+            if entry is None or entry.slices:
+                continue
+            dims = ",".join(map(str, entry.shape or []))
+            lines.append(key + f" ({DType(entry.dtype).proto_name}) [{dims}]\n".encode())
+        return b"".join(lines)
+
+    # --- values ---------------------------------------------------------------------------
+
+    def get_tensor(self, tensor_str: str) -> Any:
+        """The tensor's value: an ndarray; a numpy scalar or `bytes` for a scalar.
+
+        Raises:
+          NotFoundError: no tensor of that name.
+          DataLossError: its bytes fail their checksum, or a shard is short.
+          UnimplementedError: a resource or variant tensor.
+          ImportError: numpy (or ml_dtypes) is not installed.
+        """
+        key = _key(tensor_str)
+        entry = self._lookup(key)
+        if entry is None:
+            raise _errors.NotFoundError(
+                None, None, f"Key {key.decode('utf-8', 'surrogateescape')} not found in checkpoint"
+            )
+        import_numpy()  # before any read: say at once what to install
+        value = self._value(key, entry)
+        # As TensorFlow's: a numpy scalar, or bytes, rather than a 0-d array.
+        return value[()] if value.ndim == 0 else value
+
+    def _lookup(self, key: bytes) -> wire.Entry | None:
+        try:
+            value = self._table.get(key)
+        except TableError as e:
+            raise _errors.DataLossError(None, None, str(e)) from None
+        return None if value is None or key == b"" else self._parse(key, value)
+
+    def _parse(self, key: bytes, value: bytes) -> wire.Entry:
+        try:
+            return wire.parse_entry(value)
+        except wire.WireError:
+            name = key.decode("utf-8", "surrogateescape")
+            raise _errors.DataLossError(
+                None, None, f"Entry for key {name} not parseable."
+            ) from None
+
+    def _value(self, key: bytes, entry: wire.Entry) -> Any:
+        dtype = DType(entry.dtype) if entry.dtype in _KNOWN else None
+        if dtype is None or entry.dtype in (RESOURCE, VARIANT):
+            name = dtype.name if dtype is not None else str(entry.dtype)
+            raise _errors.UnimplementedError(None, None, f"Data type not supported: {name}")
+        shape = entry.shape or []
+        if entry.slices:
+            return self._reassemble(key, entry, dtype, shape)
+        if entry.dtype == STRING:
+            return self._strings(entry, shape)
+        return self._numeric(key, entry, dtype, shape)
+
+    def _numeric(self, key: bytes, entry: wire.Entry, dtype: DType, shape: list[int]) -> Any:
+        np = import_numpy()
+        np_dtype = np.dtype(dtype.as_numpy_dtype)
+        count = 1
+        for dim in shape:
+            count *= dim
+        expected = count * np_dtype.itemsize
+        if entry.size != expected:
+            raise _errors.DataLossError(
+                None,
+                None,
+                f"Invalid size in bundle entry: key {key.decode('utf-8', 'surrogateescape')}; "
+                f"stored size {entry.size}; expected size {expected}",
+            )
+        data = self._read(entry)
+        actual = crc32c.value(data)
+        if crc32c.unmask(entry.crc32c) != actual:
+            raise self._checksum_error(entry, actual)
+        array = np.frombuffer(data, dtype=np_dtype).reshape(shape)
+        if self._swap and np_dtype.itemsize > 1:
+            array = array.byteswap()
+        return array
+
+    def _checksum_error(self, entry: wire.Entry, actual: int) -> Exception:
+        return _errors.DataLossError(
+            None,
+            None,
+            f"TensorBundle at {self._prefix} shard {entry.shard_id} ({entry.size} bytes): "
+            f"Checksum does not match: stored {crc32c.unmask(entry.crc32c):08d} vs. "
+            f"calculated on the restored bytes {actual:08d}",
+        )
+
+    def _strings(self, entry: wire.Entry, shape: list[int]) -> Any:
+        """A string tensor: varint lengths, their masked CRC, the bytes (`ReadStringTensor`)."""
+        np = import_numpy()
+        count = 1
+        for dim in shape:
+            count *= dim
+        data = memoryview(self._read(entry)) if entry.size else memoryview(b"")
+        lengths, pos, crc = [], 0, 0
+        try:
+            for _ in range(count if entry.size else 0):
+                length, pos = wire.read_varint(data, pos)
+                lengths.append(length)
+                width = 4 if length <= 0xFFFFFFFF else 8
+                order = "big" if self._swap else "little"
+                crc = crc32c.extend(crc, length.to_bytes(width, order))
+        except wire.WireError:
+            raise self._checksum_error(entry, crc) from None
+        values = np.empty(count, dtype=object)
+        if entry.size:
+            stored = data[pos : pos + 4]
+            length_crc = int.from_bytes(stored, "big" if self._swap else "little")
+            if len(stored) < 4 or crc32c.unmask(length_crc) != crc:
+                raise _errors.DataLossError(
+                    None,
+                    None,
+                    f"The length checksum does not match: expected "
+                    f"{crc32c.unmask(length_crc):08d} but actual is {crc:08d}",
+                )
+            crc = crc32c.extend(crc, stored)
+            pos += 4
+            for i, length in enumerate(lengths):
+                values[i] = bytes(data[pos : pos + length])
+                crc = crc32c.extend(crc, values[i])
+                pos += length
+            if crc32c.unmask(entry.crc32c) != crc:
+                raise self._checksum_error(entry, crc)
+        else:
+            values[:] = [b""] * count
+        return values.reshape(shape)
+
+    def _read(self, entry: wire.Entry) -> bytes:
+        """The entry's bytes from its shard: one positioned read."""
+        path = data_filename(self._prefix, entry.shard_id, self._num_shards)
+        try:
+            data = self._fs.read_range(path, entry.offset, entry.size)
+        except FileNotFoundError:
+            raise _errors.NotFoundError(None, None, f"{path}; No such file or directory") from None
+        if len(data) < entry.size:
+            raise _errors.OutOfRangeError(
+                None,
+                None,
+                "Read less bytes than requested",
+            )
+        return data
+
+    def _reassemble(self, key: bytes, entry: wire.Entry, dtype: DType, shape: list[int]) -> Any:
+        """A partitioned variable, from its stored slices (`GetSliceValue`)."""
+        np = import_numpy()
+        full = np.empty(shape, dtype=object if dtype == STRING else dtype.as_numpy_dtype)
+        for extents in entry.slices:
+            slice_key = ordered_code.tensor_slice_key(key, extents)
+            part = self._lookup(slice_key)
+            if part is None:
+                raise _errors.NotFoundError(
+                    None,
+                    None,
+                    f"Key {key.decode('utf-8', 'surrogateescape')} not found in checkpoint",
+                )
+            region = tuple(
+                slice(None) if length == -1 else slice(start, start + length)
+                for start, length in extents
+            )
+            part_shape = [
+                dim if length == -1 else length for dim, (_, length) in zip(shape, extents)
+            ]
+            part.shape = part_shape
+            full[region] = self._value(slice_key, part)
+        return full
+
+
+_KNOWN = frozenset(range(1, 34))
+
+
+def _key(tensor_str: str | bytes) -> bytes:
+    return tensor_str if isinstance(tensor_str, bytes) else tensor_str.encode("utf-8")
+
+
+def _check_version(header: wire.Header) -> None:
+    """`CheckVersions(header.version(), kTensorBundleVersion, kTensorBundleMinProducer, ...)`."""
+    if header.producer < _MIN_PRODUCER:
+        message = (
+            f"Checkpoint producer version {header.producer} below min producer "
+            f"{_MIN_PRODUCER} supported by TensorFlow. Please regenerate your checkpoint."
+        )
+    elif header.min_consumer > _VERSION:
+        message = (
+            f"Checkpoint min consumer version {header.min_consumer} above current version "
+            f"{_VERSION} for TensorFlow. Please upgrade TensorFlow."
+        )
+    elif _VERSION in header.bad_consumers:
+        message = (
+            f"Checkpoint disallows consumer version {_VERSION}. Please upgrade TensorFlow: "
+            "this version is likely buggy."
+        )
+    else:
+        return
+    raise _errors.InvalidArgumentError(None, None, message)
