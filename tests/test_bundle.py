@@ -1,0 +1,268 @@
+"""The TensorBundle reader's parts, without TensorFlow.
+
+Oracles: the published CRC-32C check values (RFC 3720, B.4), TensorFlow's own
+`ordered_code_test.cc` expectations (written out here), and protobuf's own
+serializer for the wire decoder (messages built from a descriptor of
+`tensor_bundle.proto`, at random by hypothesis).
+"""
+
+from __future__ import annotations
+
+import pytest
+from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tf_ckpt_compat._bundle import crc32c, ordered_code, wire
+from tf_ckpt_compat._bundle.dtypes import DType
+
+# --- CRC-32C --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "data, expected",
+    [
+        (b"123456789", 0xE3069283),  # the CRC catalogue's check value
+        (bytes(32), 0x8A9136AA),  # RFC 3720, B.4: 32 bytes of zeros
+        (b"\xff" * 32, 0x62A8AB43),  # 32 bytes of ones
+        (bytes(range(32)), 0x46DD794E),  # incrementing
+        (bytes(range(31, -1, -1)), 0x113FDB5C),  # decrementing
+        (b"", 0),
+    ],
+)
+def test_crc32c_published_values(data, expected):
+    assert crc32c.pure_extend(0, data) == expected
+    assert crc32c.value(data) == expected  # the fast one, when installed, agrees
+
+
+@given(st.binary(max_size=200), st.binary(max_size=200))
+def test_crc32c_extends(a, b):
+    assert crc32c.pure_extend(crc32c.pure_extend(0, a), b) == crc32c.pure_extend(0, a + b)
+
+
+@given(st.integers(0, 2**32 - 1))
+def test_unmask_undoes_mask(crc):
+    assert crc32c.unmask(crc32c.mask(crc)) == crc
+
+
+def test_mask_is_leveldbs():
+    # kMaskDelta and the 15-bit rotation of tsl/lib/hash/crc32c.h, on one value.
+    assert crc32c.mask(0x12345678) == ((0x12345678 >> 15 | 0x12345678 << 17) + 0xA282EAD8) % 2**32
+
+
+# --- OrderedCode: ordered_code_test.cc ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "value, encoded",
+    [
+        (0x0, b"\x00"),
+        (0x1, b"\x01\x01"),
+        (0xFF, b"\x01\xff"),
+        (0x100, b"\x02\x01\x00"),
+        (0xFFFF, b"\x02\xff\xff"),
+        (0x10000, b"\x03\x01\x00\x00"),
+        (0xFFFFFFFF, b"\x04\xff\xff\xff\xff"),
+        (0x100000000, b"\x05\x01\x00\x00\x00\x00"),
+    ],
+)
+def test_num_increasing(value, encoded):
+    assert ordered_code.num_increasing(value) == encoded
+
+
+@pytest.mark.parametrize(
+    "value, encoded",
+    [
+        (0, b"\x80"),
+        (-1, b"\x7f"),
+        (-2, b"~"),
+        (-64, b"@"),
+        (-65, b"?\xbf"),
+        (-256, b"?\x00"),
+        (-8192, b" \x00"),
+        (-8193, b"\x1f\xdf\xff"),
+        (-1048577, b"\x0f\xef\xff\xff"),
+        (-134217729, b"\x07\xf7\xff\xff\xff"),
+        (524288, b"\xe8\x00\x00"),
+        (1048575, b"\xef\xff\xff"),
+        (1048576, b"\xf0\x10\x00\x00"),
+        (134217728, b"\xf8\x08\x00\x00\x00"),
+        (4294967296, b"\xf9\x00\x00\x00\x00"),
+        (281474976710656, b"\xff\x01\x00\x00\x00\x00\x00\x00"),
+        (36028797018963968, b"\xff\x80\x80\x00\x00\x00\x00\x00\x00"),
+        (4611686018427387904, b"\xff\xc0@\x00\x00\x00\x00\x00\x00\x00"),
+        (9223372036854775807, b"\xff\xc0\x7f\xff\xff\xff\xff\xff\xff\xff"),
+        (-9223372036854775807, b"\x00?\x80\x00\x00\x00\x00\x00\x00\x01"),
+        (-140737488355328, b"\x01\x80\x00\x00\x00\x00\x00"),
+    ],
+)
+def test_signed_num_increasing(value, encoded):
+    assert ordered_code.signed_num_increasing(value) == encoded
+
+
+@pytest.mark.parametrize(
+    "value, encoded",
+    [
+        (b"", b"\x00\x01"),
+        (b"foo", b"foo\x00\x01"),
+        (b"\x00\x01\xff", b"\x00\xff\x01\xff\x00\x00\x01"),
+    ],
+)
+def test_string(value, encoded):
+    assert ordered_code.string(value) == encoded
+
+
+@given(st.lists(st.integers(-(2**63), 2**63 - 1), min_size=2, max_size=2))
+def test_signed_encoding_keeps_order(pair):
+    a, b = sorted(pair)
+    assert ordered_code.signed_num_increasing(a) <= ordered_code.signed_num_increasing(b)
+
+
+def test_tensor_slice_key_layout():
+    # 0, the name, the rank, then (start, length) per dimension; -1 is a whole one.
+    key = ordered_code.tensor_slice_key(b"part", [(4, 3), (0, -1)])
+    assert key == b"\x00" + b"part\x00\x01" + b"\x01\x02" + b"\x84\x83" + b"\x80\x7f"
+
+
+# --- the wire format, against protobuf's serializer ------------------------------------------
+
+
+def _messages():
+    """BundleHeaderProto and BundleEntryProto classes, from a descriptor of tensor_bundle.proto."""
+    f = descriptor_pb2.FileDescriptorProto(name="tb_test.proto", package="tbtest", syntax="proto3")
+    T = descriptor_pb2.FieldDescriptorProto
+
+    def add(m, name, number, kind, label=T.LABEL_OPTIONAL, type_name=None):
+        field = m.field.add(name=name, number=number, type=kind, label=label)
+        if type_name:
+            field.type_name = type_name
+
+    version = f.message_type.add(name="VersionDef")
+    add(version, "producer", 1, T.TYPE_INT32)
+    add(version, "min_consumer", 2, T.TYPE_INT32)
+    add(version, "bad_consumers", 3, T.TYPE_INT32, T.LABEL_REPEATED)
+    header = f.message_type.add(name="BundleHeaderProto")
+    add(header, "num_shards", 1, T.TYPE_INT32)
+    add(header, "endianness", 2, T.TYPE_INT32)
+    add(header, "version", 3, T.TYPE_MESSAGE, type_name=".tbtest.VersionDef")
+    dim = f.message_type.add(name="Dim")
+    add(dim, "size", 1, T.TYPE_INT64)
+    add(dim, "name", 2, T.TYPE_STRING)
+    shape = f.message_type.add(name="TensorShapeProto")
+    add(shape, "dim", 2, T.TYPE_MESSAGE, T.LABEL_REPEATED, ".tbtest.Dim")
+    add(shape, "unknown_rank", 3, T.TYPE_BOOL)
+    extent = f.message_type.add(name="Extent")
+    add(extent, "start", 1, T.TYPE_INT64)
+    length = extent.field.add(name="length", number=2, type=T.TYPE_INT64, label=T.LABEL_OPTIONAL)
+    length.proto3_optional = True
+    length.oneof_index = 0
+    extent.oneof_decl.add(name="_length")
+    slice_ = f.message_type.add(name="TensorSliceProto")
+    add(slice_, "extent", 1, T.TYPE_MESSAGE, T.LABEL_REPEATED, ".tbtest.Extent")
+    entry = f.message_type.add(name="BundleEntryProto")
+    add(entry, "dtype", 1, T.TYPE_INT32)
+    add(entry, "shape", 2, T.TYPE_MESSAGE, type_name=".tbtest.TensorShapeProto")
+    add(entry, "shard_id", 3, T.TYPE_INT32)
+    add(entry, "offset", 4, T.TYPE_INT64)
+    add(entry, "size", 5, T.TYPE_INT64)
+    add(entry, "crc32c", 6, T.TYPE_FIXED32)
+    add(entry, "slices", 7, T.TYPE_MESSAGE, T.LABEL_REPEATED, ".tbtest.TensorSliceProto")
+    pool = descriptor_pool.DescriptorPool()
+    pool.Add(f)
+    return tuple(
+        message_factory.GetMessageClass(pool.FindMessageTypeByName(f"tbtest.{name}"))
+        for name in ("BundleHeaderProto", "BundleEntryProto")
+    )
+
+
+HeaderProto, EntryProto = _messages()
+INT32 = st.integers(-(2**31), 2**31 - 1)
+INT64 = st.integers(-(2**63), 2**63 - 1)
+
+
+@settings(max_examples=300)
+@given(
+    num_shards=INT32,
+    endianness=st.integers(0, 1),
+    producer=INT32,
+    min_consumer=INT32,
+    bad=st.lists(INT32, max_size=4),
+)
+def test_header_decodes_as_protobuf_encodes(num_shards, endianness, producer, min_consumer, bad):
+    proto = HeaderProto(num_shards=num_shards, endianness=endianness)
+    proto.version.producer = producer
+    proto.version.min_consumer = min_consumer
+    proto.version.bad_consumers.extend(bad)  # packed, as proto3 writes it
+    header = wire.parse_header(proto.SerializeToString())
+    assert (header.num_shards, header.endianness) == (num_shards, endianness)
+    assert (header.producer, header.min_consumer, header.bad_consumers) == (
+        producer,
+        min_consumer,
+        bad,
+    )
+
+
+EXTENTS = st.lists(st.tuples(INT64, st.one_of(st.none(), INT64)), max_size=3)
+
+
+@settings(max_examples=300)
+@given(
+    dtype=st.integers(0, 40),
+    dims=st.one_of(st.none(), st.lists(INT64, max_size=4)),
+    shard_id=INT32,
+    offset=INT64,
+    size=INT64,
+    crc=st.integers(0, 2**32 - 1),
+    slices=st.lists(EXTENTS, max_size=3),
+)
+def test_entry_decodes_as_protobuf_encodes(dtype, dims, shard_id, offset, size, crc, slices):
+    proto = EntryProto(dtype=dtype, shard_id=shard_id, offset=offset, size=size, crc32c=crc)
+    if dims is None:
+        proto.shape.unknown_rank = True
+    else:
+        for d in dims:
+            proto.shape.dim.add(size=d, name="ignored")
+    for extents in slices:
+        message = proto.slices.add()
+        for start, length in extents:
+            extent = message.extent.add(start=start)
+            if length is not None:
+                extent.length = length
+    entry = wire.parse_entry(proto.SerializeToString())
+    assert (entry.dtype, entry.shard_id, entry.offset, entry.size, entry.crc32c) == (
+        dtype,
+        shard_id,
+        offset,
+        size,
+        crc,
+    )
+    assert entry.shape == dims
+    expected = [[(s, -1 if n is None else n) for s, n in extents] for extents in slices]
+    assert entry.slices == expected
+
+
+@pytest.mark.parametrize(
+    "data",
+    [b"\x08", b"\x0a\x05ab", b"\x00\x00", b"\x0b", b"\x35\x01\x02", b"\x08" + b"\xff" * 11],
+    ids=["cut-varint", "cut-bytes", "field-0", "group", "cut-fixed32", "overlong-varint"],
+)
+def test_malformed_messages_raise_wire_error(data):
+    with pytest.raises(wire.WireError):
+        wire.parse_entry(data)
+
+
+# --- dtypes ---------------------------------------------------------------------------------
+
+
+def test_dtype_reads_as_tensorflows():
+    # As TF 2.21: repr(tf.float32) == "tf.float32", str(tf.float32) == "<dtype: 'float32'>",
+    # tf.float32 == 1 and == "float32", hash(tf.float32) == hash(1).
+    f32 = DType(1)
+    assert (f32.name, repr(f32), str(f32)) == ("float32", "tf.float32", "<dtype: 'float32'>")
+    assert f32 == 1 and f32 == "float32" and f32 == DType(1) and hash(f32) == hash(1)
+    assert f32 != 2 and f32 != "float64" and f32 != None  # noqa: E711 (TF's == None is False)
+    assert DType(14).name == "bfloat16" and DType(7).proto_name == "DT_STRING"
+    assert DType(19).proto_name == "DT_HALF" and DType(1).proto_name == "DT_FLOAT"
+    assert DType(7).as_numpy_dtype is object
+    with pytest.raises(TypeError):
+        DType(99)
