@@ -16,7 +16,8 @@ from __future__ import annotations
 import sys
 
 from .. import _storage
-from .. import errors as _errors
+from .. import errors as tf_errors
+from .._errors import describe
 from . import crc32c, ordered_code, wire
 from .dtypes import RESOURCE, STRING, VARIANT, DType, import_numpy
 from .table import Table, TableError
@@ -29,6 +30,36 @@ _LITTLE_ENDIAN_HOST = sys.byteorder == "little"
 # kTensorBundleVersion, kTensorBundleMinProducer in tensor_bundle.cc.
 _VERSION = 1
 _MIN_PRODUCER = 0
+
+
+def tf_error(code: int, message: str) -> Exception:
+    """The exception TensorFlow's Python reader raises for a C++ status `code` and `message`.
+
+    pybind11 (`pybind11_status.h`) raises ValueError for INVALID_ARGUMENT,
+    IndexError for OUT_OF_RANGE, NotImplementedError for UNIMPLEMENTED and
+    RuntimeError otherwise; `py_checkpoint_reader.error_translator` turns a
+    RuntimeError into a `tf.errors` class by what its message says, and into a
+    plain `OpError` (code UNKNOWN) when it says none of that.
+    """
+    if code == tf_errors.INVALID_ARGUMENT:
+        return ValueError(message)
+    if code == tf_errors.OUT_OF_RANGE:
+        return IndexError(message)
+    if code == tf_errors.UNIMPLEMENTED:
+        return NotImplementedError(message)
+    if "not found in checkpoint" in message or "Failed to find any matching files for" in message:
+        return tf_errors.NotFoundError(None, None, message)
+    if "Sliced checkpoints are not supported" in message or "Data type not supported" in message:
+        return tf_errors.UnimplementedError(None, None, message)
+    if "Failed to get matching files on" in message:
+        return tf_errors.InvalidArgumentError(None, None, message)
+    if "Unable to open table file" in message:
+        return tf_errors.DataLossError(None, None, message)
+    if "Failed to find the saved tensor slices" in message or (
+        "not convertible to numpy dtype" in message
+    ):
+        return tf_errors.InternalError(None, None, message)
+    return tf_errors.OpError(None, None, message, tf_errors.UNKNOWN)
 
 
 def data_filename(prefix: str, shard: int, num_shards: int) -> str:
@@ -55,9 +86,8 @@ class CheckpointReader:
         try:
             size = self._fs.stat(index).size
         except FileNotFoundError:
-            raise _errors.NotFoundError(
-                None,
-                None,
+            raise tf_error(
+                tf_errors.NOT_FOUND,
                 "Unsuccessful TensorSliceReader constructor: Failed to find any matching files "
                 f"for {prefix}",
             ) from None
@@ -65,15 +95,24 @@ class CheckpointReader:
             self._table = Table(
                 lambda offset, length: self._fs.read_range(index, offset, length), size
             )
+        except TableError as e:
+            raise tf_error(tf_errors.DATA_LOSS, str(e)) from None
+        try:
             header_bytes = self._table.get(b"")
         except TableError as e:
-            raise _errors.DataLossError(None, None, f"{e}") from None
+            # BundleReader's CorruptFileError, for the seek to the header entry.
+            raise tf_error(
+                tf_errors.DATA_LOSS,
+                f"Unable to read file ({index}). Perhaps the file is corrupt or was produced "
+                "by a newer version of TensorFlow with format changes (failed to seek to "
+                f"header entry): {e}",
+            ) from None
         if header_bytes is None:
-            raise _errors.DataLossError(None, None, f"Checkpoint {prefix} has no header entry")
+            raise tf_error(tf_errors.DATA_LOSS, f"Checkpoint {prefix} has no header entry")
         try:
             header = wire.parse_header(header_bytes)
         except wire.WireError:
-            raise _errors.DataLossError(None, None, "Entry for key  not parseable.") from None
+            raise tf_error(tf_errors.DATA_LOSS, "Entry for key  not parseable.") from None
         _check_version(header)
         self._num_shards = header.num_shards
         self._swap = (header.endianness == wire.Header.BIG) == _LITTLE_ENDIAN_HOST
@@ -108,7 +147,7 @@ class CheckpointReader:
         try:
             yield from self._table.items()
         except TableError as e:
-            raise _errors.DataLossError(None, None, str(e)) from None
+            raise tf_error(tf_errors.DATA_LOSS, str(e)) from None
 
     def get_variable_to_shape_map(self) -> dict[str, list[int]]:
         """Each tensor's name and shape (a list of ints)."""
@@ -151,8 +190,9 @@ class CheckpointReader:
         key = _key(tensor_str)
         entry = self._lookup(key)
         if entry is None:
-            raise _errors.NotFoundError(
-                None, None, f"Key {key.decode('utf-8', 'surrogateescape')} not found in checkpoint"
+            raise tf_error(
+                tf_errors.NOT_FOUND,
+                f"Key {key.decode('utf-8', 'surrogateescape')} not found in checkpoint",
             )
         import_numpy()  # before any read: say at once what to install
         value = self._value(key, entry)
@@ -163,7 +203,7 @@ class CheckpointReader:
         try:
             value = self._table.get(key)
         except TableError as e:
-            raise _errors.DataLossError(None, None, str(e)) from None
+            raise tf_error(tf_errors.DATA_LOSS, str(e)) from None
         return None if value is None or key == b"" else self._parse(key, value)
 
     def _parse(self, key: bytes, value: bytes) -> wire.Entry:
@@ -171,15 +211,13 @@ class CheckpointReader:
             return wire.parse_entry(value)
         except wire.WireError:
             name = key.decode("utf-8", "surrogateescape")
-            raise _errors.DataLossError(
-                None, None, f"Entry for key {name} not parseable."
-            ) from None
+            raise tf_error(tf_errors.DATA_LOSS, f"Entry for key {name} not parseable.") from None
 
     def _value(self, key: bytes, entry: wire.Entry) -> Any:
         dtype = DType(entry.dtype) if entry.dtype in _KNOWN else None
         if dtype is None or entry.dtype in (RESOURCE, VARIANT):
             name = dtype.name if dtype is not None else str(entry.dtype)
-            raise _errors.UnimplementedError(None, None, f"Data type not supported: {name}")
+            raise tf_error(tf_errors.UNIMPLEMENTED, f"Data type not supported: {name}")
         shape = entry.shape or []
         if entry.slices:
             return self._reassemble(key, entry, dtype, shape)
@@ -195,9 +233,8 @@ class CheckpointReader:
             count *= dim
         expected = count * np_dtype.itemsize
         if entry.size != expected:
-            raise _errors.DataLossError(
-                None,
-                None,
+            raise tf_error(
+                tf_errors.DATA_LOSS,
                 f"Invalid size in bundle entry: key {key.decode('utf-8', 'surrogateescape')}; "
                 f"stored size {entry.size}; expected size {expected}",
             )
@@ -211,9 +248,8 @@ class CheckpointReader:
         return array
 
     def _checksum_error(self, entry: wire.Entry, actual: int) -> Exception:
-        return _errors.DataLossError(
-            None,
-            None,
+        return tf_error(
+            tf_errors.DATA_LOSS,
             f"TensorBundle at {self._prefix} shard {entry.shard_id} ({entry.size} bytes): "
             f"Checksum does not match: stored {crc32c.unmask(entry.crc32c):08d} vs. "
             f"calculated on the restored bytes {actual:08d}",
@@ -241,9 +277,8 @@ class CheckpointReader:
             stored = data[pos : pos + 4]
             length_crc = int.from_bytes(stored, "big" if self._swap else "little")
             if len(stored) < 4 or crc32c.unmask(length_crc) != crc:
-                raise _errors.DataLossError(
-                    None,
-                    None,
+                raise tf_error(
+                    tf_errors.DATA_LOSS,
                     f"The length checksum does not match: expected "
                     f"{crc32c.unmask(length_crc):08d} but actual is {crc:08d}",
                 )
@@ -264,14 +299,11 @@ class CheckpointReader:
         path = data_filename(self._prefix, entry.shard_id, self._num_shards)
         try:
             data = self._fs.read_range(path, entry.offset, entry.size)
-        except FileNotFoundError:
-            raise _errors.NotFoundError(None, None, f"{path}; No such file or directory") from None
+        except OSError as e:
+            name, message = describe(e, path)
+            raise tf_error(getattr(tf_errors, name).code, message) from None
         if len(data) < entry.size:
-            raise _errors.OutOfRangeError(
-                None,
-                None,
-                "Read less bytes than requested",
-            )
+            raise tf_error(tf_errors.OUT_OF_RANGE, "Read less bytes than requested")
         return data
 
     def _reassemble(self, key: bytes, entry: wire.Entry, dtype: DType, shape: list[int]) -> Any:
@@ -282,9 +314,8 @@ class CheckpointReader:
             slice_key = ordered_code.tensor_slice_key(key, extents)
             part = self._lookup(slice_key)
             if part is None:
-                raise _errors.NotFoundError(
-                    None,
-                    None,
+                raise tf_error(
+                    tf_errors.NOT_FOUND,
                     f"Key {key.decode('utf-8', 'surrogateescape')} not found in checkpoint",
                 )
             region = tuple(
@@ -325,4 +356,4 @@ def _check_version(header: wire.Header) -> None:
         )
     else:
         return
-    raise _errors.InvalidArgumentError(None, None, message)
+    raise tf_error(tf_errors.INVALID_ARGUMENT, message)
