@@ -104,7 +104,7 @@ class DType:
     def __eq__(self, other: object) -> bool:
         if other is None:
             return False
-        enum = _enum_of(other)
+        enum = enum_of(other)
         return enum is not None and enum == self._enum
 
     def __ne__(self, other: object) -> bool:
@@ -123,8 +123,12 @@ class DType:
         return DType, (self._enum,)
 
 
-def _enum_of(value: object) -> int | None:
-    """The enum value `value` stands for, as TensorFlow's `as_dtype` reads it; None if none."""
+def enum_of(value: object) -> int | None:
+    """The enum value `value` stands for, as TensorFlow's `as_dtype` reads it; None if none.
+
+    `value` may be a `DType` (ours or TensorFlow's), an enum value, a name, or
+    a numpy type or dtype.
+    """
     if isinstance(value, DType):
         return value.as_datatype_enum
     enum = getattr(value, "as_datatype_enum", None)  # TensorFlow's own DType

@@ -238,6 +238,11 @@ class CheckpointReader:
                 f"Invalid size in bundle entry: key {key.decode('utf-8', 'surrogateescape')}; "
                 f"stored size {entry.size}; expected size {expected}",
             )
+        if self._swap and entry.dtype not in _SWAPPABLE:
+            raise tf_error(
+                tf_errors.INTERNAL,
+                f"Byte-swapping not supported for tensors with dtype {entry.dtype}",
+            )
         data = self._read(entry)
         actual = crc32c.value(data)
         if crc32c.unmask(entry.crc32c) != actual:
@@ -331,6 +336,9 @@ class CheckpointReader:
 
 
 _KNOWN = frozenset(range(1, 34))
+# The dtypes TensorFlow byte-swaps (byte_swap_tensor.cc): not the float8 and
+# the small integer types, whose bundles from the other byte order it refuses.
+_SWAPPABLE = frozenset({*range(1, 7), *range(8, 20), 22, 23})
 
 
 def _key(tensor_str: str | bytes) -> bytes:
