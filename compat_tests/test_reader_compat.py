@@ -113,7 +113,7 @@ def _value(value: object) -> tuple:
     """A value as comparable facts: its type, and for arrays dtype, shape and exact bytes."""
     if isinstance(value, np.ndarray):
         content = value.tolist() if value.dtype == object else value.tobytes()
-        return (type(value), str(value.dtype), value.shape, content)
+        return (type(value), str(value.dtype), value.shape, value.flags.writeable, content)
     if isinstance(value, np.generic):
         return (type(value), str(value.dtype), value.tobytes())
     return (type(value), value)

@@ -299,8 +299,8 @@ class CheckpointReader:
             values[:] = [b""] * count
         return values.reshape(shape)
 
-    def _read(self, entry: wire.Entry) -> bytes:
-        """The entry's bytes from its shard: one positioned read."""
+    def _read(self, entry: wire.Entry) -> bytearray:
+        """The entry's bytes from its shard, in a writable buffer: one positioned read."""
         path = data_filename(self._prefix, entry.shard_id, self._num_shards)
         try:
             data = self._fs.read_range(path, entry.offset, entry.size)

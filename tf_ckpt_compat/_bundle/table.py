@@ -40,7 +40,7 @@ class TableError(Exception):
 class Table:
     """A sorted table of byte keys and values, read through `read_range(offset, length)`."""
 
-    def __init__(self, read_range: Callable[[int, int], bytes], size: int) -> None:
+    def __init__(self, read_range: Callable[[int, int], bytes | bytearray], size: int) -> None:
         self._read_range = read_range
         if size < FOOTER_LENGTH:
             raise TableError("file is too short to be an sstable")
@@ -60,7 +60,7 @@ class Table:
     def _block(self, handle: tuple[int, int]) -> bytes:
         """The contents of the block at `handle`, checked against its CRC (`ReadBlock`)."""
         offset, size = handle
-        data = self._read_range(offset, size + _TRAILER)
+        data = bytes(self._read_range(offset, size + _TRAILER))
         if len(data) != size + _TRAILER:
             raise TableError("truncated block read")
         stored = int.from_bytes(data[size + 1 : size + _TRAILER], "little")

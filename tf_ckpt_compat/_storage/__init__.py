@@ -36,45 +36,59 @@ if TYPE_CHECKING:
 
         def local_path(self, path: str) -> str | None:
             """The path the OS is given for `path`, or None off the local disk."""
+            ...
 
         def exists(self, path: str) -> bool:
             """TensorFlow's `FileExists`: true for a file or a directory."""
+            ...
 
         def isdir(self, path: str) -> bool:
             """TensorFlow's `IsDirectory(...).ok()`: false on any error."""
+            ...
 
         def listdir(self, path: str) -> list[tuple[str, bool]]:
             """The children's `(name, is_dir)` pairs, in the storage's order."""
+            ...
 
         def scan(self, path: str) -> list[Info]:
             """The children with their size, mtime and version (ETag...)."""
+            ...
 
         def stat(self, path: str) -> Info:
             """One file's `Info`."""
+            ...
 
         def mtime(self, path: str) -> float:
             """TensorFlow's `stat(path).mtime_nsec / 1e9` (whole seconds on a disk)."""
+            ...
 
         def read_bytes(self, path: str) -> bytes:
             """The whole file."""
+            ...
 
-        def read_range(self, path: str, offset: int, length: int) -> bytes:
-            """Up to `length` bytes at `offset`: one positioned read or ranged request."""
+        def read_range(self, path: str, offset: int, length: int) -> bytearray:
+            """Up to `length` bytes at `offset` in a writable buffer: one positioned read or
+            ranged request."""
 
         def write(self, path: str, data: bytes) -> None:
             """Writes the file in place."""
+            ...
 
         def write_atomic(self, path: str, data: bytes) -> None:
             """Writes the file so that a reader sees the old or the new one whole."""
+            ...
 
         def makedirs(self, path: str) -> None:
             """Creates a directory and its parents (where the storage has them)."""
+            ...
 
         def link(self, source: str, target: str) -> None:
             """Makes `target` a second name of `source`; `OSError` where impossible."""
+            ...
 
         def remove(self, path: str) -> None:
             """Deletes one file."""
+            ...
 
 
 __all__ = ["FILE_URL", "LOCAL", "Info", "check_scheme", "for_path"]

@@ -64,15 +64,25 @@ class LocalFileSystem:
         with _NamedAs(path, local), open(local, "rb") as f:
             return f.read()
 
-    def read_range(self, path: str, offset: int, length: int) -> bytes:
-        """Up to `length` bytes at `offset` (fewer only at the end of the file)."""
+    def read_range(self, path: str, offset: int, length: int) -> bytearray:
+        """Up to `length` bytes at `offset` (fewer only at the end of the file).
+
+        One positioned read into a new, writable buffer: a tensor read here
+        becomes an ndarray without a second copy.
+        """
         local = self.local_path(path)
-        with _NamedAs(path, local):
-            fd = os.open(local, os.O_RDONLY)
-            try:
-                return os.pread(fd, length, offset)
-            finally:
-                os.close(fd)
+        buffer = bytearray(length)
+        view, done = memoryview(buffer), 0
+        with _NamedAs(path, local), open(local, "rb", buffering=0) as f:
+            f.seek(offset)
+            while done < length:  # a read may return less than asked before the end
+                count = f.readinto(view[done:])
+                if not count:
+                    break
+                done += count
+        view.release()
+        del buffer[done:]
+        return buffer
 
     def write(self, path: str, data: bytes) -> None:
         """Writes `data` to `path` in place, creating missing parent directories.
@@ -178,9 +188,10 @@ class _NamedAs:
     def __enter__(self) -> None:
         return None
 
-    def __exit__(self, exc_type: object, exc: BaseException | None, tb: object) -> bool:
+    # None, not False: type checkers read a `bool` result as "may swallow the
+    # exception", and then see paths out of the `with` blocks that do not exist.
+    def __exit__(self, exc_type: object, exc: BaseException | None, tb: object) -> None:
         for attribute in ("filename", "filename2"):
             name = getattr(exc, attribute, None)
             if isinstance(exc, OSError) and isinstance(name, str) and name.startswith(self.local):
                 setattr(exc, attribute, self.path + name[len(self.local) :])
-        return False

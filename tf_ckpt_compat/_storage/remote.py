@@ -252,11 +252,11 @@ class FsspecFileSystem:
         except Exception as e:
             raise _os_error(e, path) from e
 
-    def read_range(self, path: str, offset: int, length: int) -> bytes:
-        """Up to `length` bytes at `offset`, in one ranged request."""
+    def read_range(self, path: str, offset: int, length: int) -> bytearray:
+        """Up to `length` bytes at `offset`, in one ranged request, in a writable buffer."""
         fs = self._filesystem(path)
         try:
-            return bytes(fs.cat_file(path, start=offset, end=offset + length))
+            return bytearray(fs.cat_file(path, start=offset, end=offset + length))
         except Exception as e:
             raise _os_error(e, path) from e
 
