@@ -30,7 +30,7 @@ def compile_pattern(pattern: str, posixly_correct: bool = False) -> re.Pattern[s
 
 def _fnmatch_regex(pat: str, i: int, posixly_correct: bool) -> str:
     """A regular expression for `pat[i:]`, to be used with `fullmatch`."""
-    out = []
+    out: list[str] = []
     while i < len(pat):
         c = pat[i]
         if c in "*?":
@@ -71,7 +71,6 @@ def _fnmatch_regex(pat: str, i: int, posixly_correct: bool) -> str:
 _LITERAL = -1  # the bracket is not one: its '[' matches itself
 _FAIL = -2  # the pattern cannot match
 
-_CLASS_NAME = re.compile(r":([a-y]*)")  # glibc stops at 'z' too
 _CLASS_NAME_MAX = 256  # CHAR_CLASS_MAX_LENGTH
 _CLASSES: dict[str, _Chars] = {  # POSIX classes, members as in the C locale
     "alnum": [(48, 57), (65, 90), (97, 122)],
@@ -139,7 +138,7 @@ def _bracket_items(pat: str, p: int) -> tuple[list[tuple[_Chars, int]], int]:
     while True:
         if c == "":
             return items, _LITERAL  # "[ unterminated, treat as normal character."
-        name = _CLASS_NAME.match(pat, p).group(1) if c == "[" and ch(p) == ":" else None
+        name = _class_name(pat, p) if c == "[" and ch(p) == ":" else None
         if name is not None and len(name) >= _CLASS_NAME_MAX:
             return items, _FAIL
         if name is not None and pat.startswith(":]", p + 1 + len(name)):  # "[:name:]"
@@ -149,7 +148,8 @@ def _bracket_items(pat: str, p: int) -> tuple[list[tuple[_Chars, int]], int]:
             items.append((_CLASSES[name], p))
             c, p = ch(p), p + 1
         elif c == "[" and ch(p) == "=" and ch(p + 1) and pat.startswith("=]", p + 2):
-            items.append(([(ord(pat[p + 1]),) * 2], p + 4))  # "[=x=]": x itself
+            code = ord(pat[p + 1])
+            items.append(([(code, code)], p + 4))  # "[=x=]": x itself
             c, p = ch(p + 4), p + 5
         else:  # one character, maybe the start of a range
             if c == "\\":
@@ -166,7 +166,7 @@ def _bracket_items(pat: str, p: int) -> tuple[list[tuple[_Chars, int]], int]:
                 low = c
                 is_range = ch(p) == "-" and ch(p + 1) not in ("", "]")
             if not is_range:
-                items.append(([(ord(low),) * 2], p))
+                items.append(([(ord(low), ord(low))], p))
             c, p = ch(p), p + 1
             if c == "-" and ch(p) != "]":
                 high, p = ch(p), p + 1
@@ -180,6 +180,14 @@ def _bracket_items(pat: str, p: int) -> tuple[list[tuple[_Chars, int]], int]:
                 c, p = ch(p), p + 1
         if c == "]":
             return items, p
+
+
+def _class_name(pat: str, p: int) -> str:
+    """What glibc reads as a class name after the ':' at `p`: letters a to y (it stops at 'z')."""
+    end = p + 1
+    while end < len(pat) and "a" <= pat[end] <= "y":
+        end += 1
+    return pat[p + 1 : end]
 
 
 def _skip(pat: str, p: int) -> int:
@@ -199,7 +207,7 @@ def _skip(pat: str, p: int) -> int:
                 return _FAIL
             p += 1
         elif c == "[" and ch(p) == ":":
-            name = _CLASS_NAME.match(pat, p).group(1)
+            name = _class_name(pat, p)
             if len(name) >= _CLASS_NAME_MAX - 1:
                 return _FAIL
             if pat.startswith(":]", p + 1 + len(name)):

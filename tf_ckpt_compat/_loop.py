@@ -19,7 +19,7 @@ from ._signature import tf_signature
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator
+    from collections.abc import Callable, Generator
 
 
 VERSION_ENV_VAR = "TF_CKPT_COMPAT_TF_VERSION"
@@ -81,7 +81,7 @@ def loop_variant() -> str:
 
 @tf_signature
 def wait_for_new_checkpoint(
-    checkpoint_dir: str | os.PathLike,
+    checkpoint_dir: str | os.PathLike[str],
     last_checkpoint: str | None = None,
     seconds_to_sleep: float = 1,
     timeout: float | None = None,
@@ -129,11 +129,11 @@ def wait_for_new_checkpoint(
 
 @tf_signature
 def checkpoints_iterator(
-    checkpoint_dir: str | os.PathLike,
+    checkpoint_dir: str | os.PathLike[str],
     min_interval_secs: float = 0,
     timeout: float | None = None,
     timeout_fn: Callable[[], object] | None = None,
-) -> Iterator[str]:
+) -> Generator[str, None, None]:
     """Continuously yield new checkpoint files as they appear.
 
     The iterator only checks for new checkpoints when control flow has been
@@ -187,7 +187,7 @@ def checkpoints_iterator(
         )
 
 
-def _yield_spaced(checkpoint_path: str, min_interval_secs: float) -> Iterator[str]:
+def _yield_spaced(checkpoint_path: str, min_interval_secs: float) -> Generator[str, None, None]:
     start = time.time()
     yield checkpoint_path
     time_to_next_eval = start + min_interval_secs - time.time()
@@ -195,8 +195,14 @@ def _yield_spaced(checkpoint_path: str, min_interval_secs: float) -> Iterator[st
         time.sleep(time_to_next_eval)
 
 
-def _loop_until_2_19(checkpoint_dir, min_interval_secs, timeout, timeout_fn, is_2_19):
-    checkpoint_path = None
+def _loop_until_2_19(
+    checkpoint_dir: str | os.PathLike[str],
+    min_interval_secs: float,
+    timeout: float | None,
+    timeout_fn: Callable[[], object] | None,
+    is_2_19: bool,
+) -> Generator[str, None, None]:
+    checkpoint_path: str | None = None
     while True:
         new_checkpoint_path = wait_for_new_checkpoint(
             checkpoint_dir, checkpoint_path, timeout=timeout
@@ -217,8 +223,13 @@ def _loop_until_2_19(checkpoint_dir, min_interval_secs, timeout, timeout_fn, is_
         yield from _yield_spaced(checkpoint_path, min_interval_secs)
 
 
-def _loop_since_2_20(checkpoint_dir, min_interval_secs, timeout, timeout_fn):
-    checkpoint_path = None
+def _loop_since_2_20(
+    checkpoint_dir: str | os.PathLike[str],
+    min_interval_secs: float,
+    timeout: float | None,
+    timeout_fn: Callable[[], object] | None,
+) -> Generator[str, None, None]:
+    checkpoint_path: str | None = None
     while True:
         new_checkpoint_path = wait_for_new_checkpoint(
             checkpoint_dir, checkpoint_path, timeout=timeout

@@ -13,10 +13,13 @@ from . import _backend
 from ._signature import tf_signature
 from ._state import CheckpointState
 
+# `_backend.implementation()` is a module picked at run time, so its functions
+# return Any to a type checker: each front states its result's type in a local.
+
 
 @tf_signature
 def get_checkpoint_state(
-    checkpoint_dir: str | os.PathLike, latest_filename: str | None = None
+    checkpoint_dir: str | os.PathLike[str], latest_filename: str | None = None
 ) -> CheckpointState | None:
     """Returns CheckpointState proto from the "checkpoint" file.
 
@@ -44,12 +47,15 @@ def get_checkpoint_state(
         (an empty file, for instance).
       UnicodeDecodeError: if the file is not valid UTF-8.
     """
-    return _backend.implementation().get_checkpoint_state(checkpoint_dir, latest_filename)
+    state: CheckpointState | None = _backend.implementation().get_checkpoint_state(
+        checkpoint_dir, latest_filename
+    )
+    return state
 
 
 @tf_signature
 def latest_checkpoint(
-    checkpoint_dir: str | os.PathLike, latest_filename: str | None = None
+    checkpoint_dir: str | os.PathLike[str], latest_filename: str | None = None
 ) -> str | None:
     """Finds the filename of latest saved checkpoint file.
 
@@ -70,7 +76,8 @@ def latest_checkpoint(
     Raises:
       ValueError, UnicodeDecodeError: as `get_checkpoint_state`.
     """
-    return _backend.implementation().latest_checkpoint(checkpoint_dir, latest_filename)
+    path: str | None = _backend.implementation().latest_checkpoint(checkpoint_dir, latest_filename)
+    return path
 
 
 @tf_signature
@@ -108,13 +115,14 @@ def generate_checkpoint_state_proto(
       ValueError: If `all_model_checkpoint_timestamps` was provided but its length
         does not match `all_model_checkpoint_paths`.
     """
-    return _backend.implementation().generate_checkpoint_state_proto(
+    state: CheckpointState = _backend.implementation().generate_checkpoint_state_proto(
         save_dir,
         model_checkpoint_path,
         all_model_checkpoint_paths,
         all_model_checkpoint_timestamps,
         last_preserved_timestamp,
     )
+    return state
 
 
 def update_checkpoint_state(
@@ -201,7 +209,8 @@ def checkpoint_exists(checkpoint_prefix: str) -> bool:
     Returns:
       A bool, true if a checkpoint referred to by `checkpoint_prefix` exists.
     """
-    return _backend.implementation().checkpoint_exists(checkpoint_prefix)
+    exists: bool = _backend.implementation().checkpoint_exists(checkpoint_prefix)
+    return exists
 
 
 @tf_signature
@@ -224,7 +233,8 @@ def get_checkpoint_mtimes(checkpoint_prefixes: list[str]) -> list[float]:
       On a local disk they are whole seconds: TensorFlow's POSIX filesystem
       drops the fraction, and so does the pure backend.
     """
-    return _backend.implementation().get_checkpoint_mtimes(checkpoint_prefixes)
+    mtimes: list[float] = _backend.implementation().get_checkpoint_mtimes(checkpoint_prefixes)
+    return mtimes
 
 
 @tf_signature
@@ -252,6 +262,6 @@ def remove_checkpoint(
     )
 
 
-def _fspath(path: object) -> object:
+def _fspath(path: str | os.PathLike[str]) -> str:
     """A path object as its string; anything else as it is, for TensorFlow's own type errors."""
     return os.fspath(path) if isinstance(path, os.PathLike) else path

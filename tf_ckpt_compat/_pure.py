@@ -16,6 +16,12 @@ from ._log import LOG as _LOG
 from ._state import CheckpointState
 from ._storage.paths import state_file
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+    from ._bundle.reader import CheckpointReader
+
 _V2 = 2  # SaverDef.V2
 
 
@@ -26,7 +32,9 @@ def _matching_files(pattern: str) -> list[str]:
     return _match.get_matching_files(pattern, _storage.for_path(pattern))
 
 
-def get_checkpoint_state(checkpoint_dir, latest_filename=None):
+def get_checkpoint_state(
+    checkpoint_dir: str | os.PathLike[str], latest_filename: str | None = None
+) -> CheckpointState | None:
     if isinstance(checkpoint_dir, os.PathLike):
         checkpoint_dir = os.fspath(checkpoint_dir)
     coord_checkpoint_filename = state_file(checkpoint_dir, latest_filename)
@@ -56,7 +64,9 @@ def get_checkpoint_state(checkpoint_dir, latest_filename=None):
     return ckpt
 
 
-def latest_checkpoint(checkpoint_dir, latest_filename=None):
+def latest_checkpoint(
+    checkpoint_dir: str | os.PathLike[str], latest_filename: str | None = None
+) -> str | None:
     ckpt = get_checkpoint_state(checkpoint_dir, latest_filename)
     if ckpt and ckpt.model_checkpoint_path:
         prefix = ckpt.model_checkpoint_path
@@ -68,12 +78,12 @@ def latest_checkpoint(checkpoint_dir, latest_filename=None):
 
 
 def generate_checkpoint_state_proto(
-    save_dir,
-    model_checkpoint_path,
-    all_model_checkpoint_paths=None,
-    all_model_checkpoint_timestamps=None,
-    last_preserved_timestamp=None,
-):
+    save_dir: str,
+    model_checkpoint_path: str,
+    all_model_checkpoint_paths: list[str] | None = None,
+    all_model_checkpoint_timestamps: list[float] | None = None,
+    last_preserved_timestamp: float | None = None,
+) -> CheckpointState:
     if all_model_checkpoint_paths is None:
         all_model_checkpoint_paths = []
     # TensorFlow appends to the caller's list; so does this, for the same results.
@@ -119,22 +129,26 @@ def _string(value: object) -> str:
 def _double(value: object) -> float:
     if isinstance(value, (str, bytes)) or not hasattr(value, "__float__"):
         raise TypeError(f"must be real number, not {type(value).__name__}")
-    return float(value)  # type: ignore[arg-type]
+    # mypy narrows `value` by the hasattr() above; pyright does not.
+    return float(value)  # pyright: ignore[reportArgumentType]
 
 
 def update_checkpoint_state_internal(
-    save_dir,
-    model_checkpoint_path,
-    all_model_checkpoint_paths=None,
-    latest_filename=None,
-    save_relative_paths=False,
-    all_model_checkpoint_timestamps=None,
-    last_preserved_timestamp=None,
-):
+    save_dir: str,
+    model_checkpoint_path: str,
+    all_model_checkpoint_paths: list[str] | None = None,
+    latest_filename: str | None = None,
+    save_relative_paths: bool = False,
+    all_model_checkpoint_timestamps: list[float] | None = None,
+    last_preserved_timestamp: float | None = None,
+) -> None:
     coord_checkpoint_filename = state_file(save_dir, latest_filename)
     if save_relative_paths:
         if os.path.isabs(model_checkpoint_path):
             model_checkpoint_path = os.path.relpath(model_checkpoint_path, save_dir)
+        if all_model_checkpoint_paths is None:
+            # What TensorFlow's iteration over the list raises.
+            raise TypeError("'NoneType' object is not iterable")
         all_model_checkpoint_paths = [
             os.path.relpath(p, save_dir) if os.path.isabs(p) else p
             for p in all_model_checkpoint_paths
@@ -155,14 +169,14 @@ def update_checkpoint_state_internal(
     fs.write_atomic(coord_checkpoint_filename, _textformat.serialize(ckpt).encode("utf-8"))
 
 
-def checkpoint_exists(checkpoint_prefix):
+def checkpoint_exists(checkpoint_prefix: str) -> bool:
     return bool(_matching_files(checkpoint_prefix + ".index") or _matching_files(checkpoint_prefix))
 
 
-def get_checkpoint_mtimes(checkpoint_prefixes):
-    mtimes = []
+def get_checkpoint_mtimes(checkpoint_prefixes: list[str]) -> list[float]:
+    mtimes: list[float] = []
 
-    def match_maybe_append(pathname):
+    def match_maybe_append(pathname: str) -> bool:
         fnames = _matching_files(pathname)
         if fnames:
             mtimes.append(_storage.for_path(fnames[0]).mtime(fnames[0]))
@@ -175,7 +189,9 @@ def get_checkpoint_mtimes(checkpoint_prefixes):
     return mtimes
 
 
-def remove_checkpoint(checkpoint_prefix, checkpoint_format_version=_V2, meta_graph_suffix="meta"):
+def remove_checkpoint(
+    checkpoint_prefix: str, checkpoint_format_version: int = _V2, meta_graph_suffix: str = "meta"
+) -> None:
     _delete_file_if_exists(meta_graph_filename(checkpoint_prefix, meta_graph_suffix))
     if checkpoint_format_version == _V2:
         _delete_file_if_exists(checkpoint_prefix + ".index")
@@ -184,7 +200,7 @@ def remove_checkpoint(checkpoint_prefix, checkpoint_format_version=_V2, meta_gra
         _delete_file_if_exists(checkpoint_prefix)
 
 
-def _delete_file_if_exists(filespec):
+def _delete_file_if_exists(filespec: str) -> None:
     for pathname in _matching_files(filespec):
         try:
             _storage.for_path(pathname).remove(pathname)
@@ -196,7 +212,7 @@ def _delete_file_if_exists(filespec):
             )
 
 
-def meta_graph_filename(checkpoint_filename, meta_graph_suffix="meta"):
+def meta_graph_filename(checkpoint_filename: str, meta_graph_suffix: str = "meta") -> str:
     import re  # here, not at the top: only removal needs it, and `re` slows a cold start
 
     basename = re.sub(r"-[\d\?]+-of-\d+$", "", checkpoint_filename)
@@ -206,7 +222,7 @@ def meta_graph_filename(checkpoint_filename, meta_graph_suffix="meta"):
 # --- checkpoint_utils.py and py_checkpoint_reader.py: the tensor readers ---
 
 
-def _get_checkpoint_filename(ckpt_dir_or_file):
+def _get_checkpoint_filename(ckpt_dir_or_file: str | os.PathLike[str]) -> str | None:
     if isinstance(ckpt_dir_or_file, os.PathLike):
         ckpt_dir_or_file = os.fspath(ckpt_dir_or_file)
     if _storage.for_path(ckpt_dir_or_file).isdir(ckpt_dir_or_file):
@@ -214,7 +230,7 @@ def _get_checkpoint_filename(ckpt_dir_or_file):
     return ckpt_dir_or_file
 
 
-def load_checkpoint(ckpt_dir_or_file):
+def load_checkpoint(ckpt_dir_or_file: str | os.PathLike[str]) -> CheckpointReader:
     filename = _get_checkpoint_filename(ckpt_dir_or_file)
     if filename is None:
         raise ValueError(
@@ -224,14 +240,14 @@ def load_checkpoint(ckpt_dir_or_file):
     return NewCheckpointReader(filename)
 
 
-def load_variable(ckpt_dir_or_file, name):
+def load_variable(ckpt_dir_or_file: str | os.PathLike[str], name: str) -> Any:
     if name.endswith(":0"):
         name = name[:-2]
     reader = load_checkpoint(ckpt_dir_or_file)
     return reader.get_tensor(name)
 
 
-def list_variables(ckpt_dir_or_file):
+def list_variables(ckpt_dir_or_file: str | os.PathLike[str]) -> list[tuple[str, list[int]]]:
     reader = load_checkpoint(ckpt_dir_or_file)
     variable_map = reader.get_variable_to_shape_map()
     names = sorted(variable_map.keys())
@@ -241,7 +257,7 @@ def list_variables(ckpt_dir_or_file):
     return result
 
 
-def NewCheckpointReader(filepattern):
+def NewCheckpointReader(filepattern: str | bytes) -> CheckpointReader:
     # Imported here: reading tensors is rare beside the iterator's polls.
     from ._bundle.reader import CheckpointReader
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from typing import TypeVar
 
-    F = TypeVar("F")
+    F = TypeVar("F", bound=Callable[..., object])
 
 
 def tf_signature(func: F) -> F:
@@ -17,5 +18,5 @@ def tf_signature(func: F) -> F:
     inspect.signature(tf.train.checkpoints_iterator)` must see TensorFlow's
     signature. Type checkers read the annotations from the source, not from here.
     """
-    func.__annotations__ = {}  # type: ignore[attr-defined]
+    func.__annotations__ = {}
     return func

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import ClassVar
+
 
 class CheckpointState:
     """The content of a TensorFlow `checkpoint` state file.
@@ -24,6 +28,11 @@ class CheckpointState:
         "last_preserved_timestamp",
     )
 
+    model_checkpoint_path: str
+    all_model_checkpoint_paths: list[str]
+    all_model_checkpoint_timestamps: list[float]
+    last_preserved_timestamp: float
+
     def __init__(
         self,
         model_checkpoint_path: str = "",
@@ -36,7 +45,7 @@ class CheckpointState:
         self.all_model_checkpoint_timestamps = list(all_model_checkpoint_timestamps or ())
         self.last_preserved_timestamp = last_preserved_timestamp
 
-    def _fields(self) -> tuple:
+    def _fields(self) -> tuple[str, list[str], list[float], float]:
         return (
             self.model_checkpoint_path,
             self.all_model_checkpoint_paths,
@@ -49,7 +58,9 @@ class CheckpointState:
             return NotImplemented
         return self._fields() == other._fields()
 
-    __hash__ = None  # type: ignore[assignment]  # mutable, like the proto
+    # Unhashable (mutable, like the proto): typeshed's spelling, which type checkers
+    # see as overriding object.__hash__ with an incompatible type.
+    __hash__: ClassVar[None] = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
         return (

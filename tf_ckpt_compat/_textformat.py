@@ -24,7 +24,13 @@ from ._state import CheckpointState
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    import re
     from collections.abc import Callable
+    from typing import TypeVar
+
+    T = TypeVar("T")
+    # Parses one value at a position: (the position after it, the value).
+    ValueParser = Callable[[str, int], tuple[int, T]]
 
 __all__ = ["ParseError", "parse", "serialize"]
 
@@ -43,11 +49,11 @@ _HEX_DIGITS = frozenset("0123456789abcdefABCDEF")
 _QUOTES = frozenset("\"'")
 _IDENTIFIER_START = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_")
 _NUMBER_START = _DIGITS | frozenset("+-")
-# The rest of an identifier or number token: a single repeated character class
-# cannot backtrack, and matches at C speed (names and numbers are most of a
-# state file). Compiled by the first `_parse_any`: `re` slows a cold start, and
-# the files TensorFlow writes never need it (`_parse_canonical`).
-_IDENTIFIER_REST = _NUMBER_REST = None
+# What ends an identifier or a number token after its first character: searched
+# for at C speed (names and numbers are most of a state file). Compiled on first
+# use (`_token_stops`): `re` slows a cold start, and the files TensorFlow writes
+# never need it (`_parse_canonical`).
+_TOKEN_STOPS: tuple[re.Pattern[str], re.Pattern[str]] | None = None
 
 # The escapes of the `unicode_escape` codec that stand for one fixed string;
 # a backslash before a newline (a line continuation) stands for nothing.
@@ -91,7 +97,8 @@ class ParseError(ValueError):
         self.line = line
         self.column = column
 
-    def __reduce__(self):  # the default would call __init__ with str(self) alone
+    def __reduce__(self) -> tuple[type[ParseError], tuple[str, int, int]]:
+        # The default would call __init__ with str(self) alone.
         return type(self), (self.message, self.line, self.column)
 
 
@@ -157,12 +164,25 @@ def _scan_quoted(src: str, pos: int) -> tuple[int, bool]:
         start = close + 1
 
 
+def _token_stops() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """The first character that cannot continue an identifier, and a number."""
+    global _TOKEN_STOPS
+    if _TOKEN_STOPS is None:
+        import re
+
+        # One assignment: a thread that finds them compiled finds both.
+        _TOKEN_STOPS = (re.compile("[^0-9A-Za-z_+-]"), re.compile("[^0-9A-Za-z_.+-]"))
+    return _TOKEN_STOPS
+
+
 def _token_end(src: str, pos: int) -> int:
     char = src[pos]
     if char in _IDENTIFIER_START:
-        return _IDENTIFIER_REST.match(src, pos + 1).end()
+        stop = (_TOKEN_STOPS or _token_stops())[0].search(src, pos + 1)
+        return len(src) if stop is None else stop.start()
     if char in _NUMBER_START or (char == "." and src[pos + 1 : pos + 2] in _DIGITS):
-        return _NUMBER_REST.match(src, pos + 1).end()
+        stop = (_TOKEN_STOPS or _token_stops())[1].search(src, pos + 1)
+        return len(src) if stop is None else stop.start()
     if char in _QUOTES:
         return _scan_quoted(src, pos)[0]
     return pos + 1
@@ -237,12 +257,6 @@ def _parse_canonical(text: str) -> CheckpointState | None:
 
 def _parse_any(text: str) -> CheckpointState:
     """`parse` for any text: protobuf's tokenizer and grammar, rule for rule."""
-    global _IDENTIFIER_REST, _NUMBER_REST
-    if _IDENTIFIER_REST is None:
-        import re
-
-        _IDENTIFIER_REST = re.compile("[0-9A-Za-z_+-]*")
-        _NUMBER_REST = re.compile("[0-9A-Za-z_.+-]*")
     src = text
     end = len(src)
     state = CheckpointState()
@@ -301,7 +315,7 @@ def _extension_error(src: str, pos: int) -> ParseError:
     )
 
 
-def _parse_list(src: str, pos: int, value_parser: Callable, values: list) -> int:
+def _parse_list(src: str, pos: int, value_parser: ValueParser[T], values: list[T]) -> int:
     if src.startswith("]", pos):
         return _skip_space(src, pos + 1)
     while True:
@@ -486,7 +500,7 @@ def _to_double(token: str) -> float:
 
 
 # Field name -> (attribute, repeated, value parser).
-_FIELDS = {
+_FIELDS: dict[str, tuple[str, bool, ValueParser[object]]] = {
     "model_checkpoint_path": ("model_checkpoint_path", False, _parse_string),
     "all_model_checkpoint_paths": ("all_model_checkpoint_paths", True, _parse_string),
     "all_model_checkpoint_timestamps": ("all_model_checkpoint_timestamps", True, _parse_double),

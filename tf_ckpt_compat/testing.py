@@ -33,6 +33,7 @@ from ._storage.paths import state_file
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable
+    from typing import SupportsIndex
 
 
 class ClockLimitReached(Exception):
@@ -57,19 +58,23 @@ class FakeClock:
     """
 
     def __init__(self, start: float = 0.0, limit: float | None = None) -> None:
-        self.now = float(start)
+        self.now: float = float(start)
         self._deadline = None if limit is None else start + limit
         self._events: list[tuple[float, int, Callable[[], object]]] = []
         self._order = itertools.count()
-        self._saved: tuple[Callable[[], float], Callable[[float], None]] | None = None
+        self._saved: tuple[Callable[[], float], Callable[[float | SupportsIndex], None]] | None = (
+            None
+        )
         self.sleeps: list[float] = []
 
     def time(self) -> float:
         """The fake `time.time()`."""
         return self.now
 
-    def sleep(self, seconds: float) -> None:
+    def sleep(self, seconds: float | SupportsIndex) -> None:
         """The fake `time.sleep()`: records the call and advances the clock."""
+        if not isinstance(seconds, (int, float)):
+            seconds = float(seconds)  # an integer of another library, which time.sleep takes
         if seconds < 0:
             raise ValueError("sleep length must be non-negative")
         self.sleeps.append(seconds)
@@ -121,8 +126,8 @@ class CheckpointDirectory:
         `<directory>/<name>-<step>`.
     """
 
-    def __init__(self, directory: str | os.PathLike, name: str = "model.ckpt") -> None:
-        self.directory = os.fspath(directory)
+    def __init__(self, directory: str | os.PathLike[str], name: str = "model.ckpt") -> None:
+        self.directory: str = os.fspath(directory)
         self.name = name
         self.published: list[str] = []
         self._stamps: list[float] = []

@@ -25,7 +25,7 @@ def _table() -> list[int]:
 _TABLE = _table()
 
 
-def pure_extend(crc: int, data: bytes | memoryview) -> int:
+def pure_extend(crc: int, data: bytes | bytearray | memoryview) -> int:
     """`crc32c::Extend` in pure Python: the CRC of (what `crc` covers) + `data`."""
     table = _TABLE
     crc ^= 0xFFFFFFFF
@@ -36,7 +36,7 @@ def pure_extend(crc: int, data: bytes | memoryview) -> int:
 
 def _fast_extend() -> object:
     try:
-        import google_crc32c
+        import google_crc32c  # pyright: ignore[reportMissingImports]
     except ImportError:
         return None
     # The C implementation only: its own pure-Python fallback is slower than ours.
@@ -49,14 +49,14 @@ _fast = _fast_extend()
 FAST = _fast is not None
 
 
-def extend(crc: int, data: bytes | memoryview) -> int:
+def extend(crc: int, data: bytes | bytearray | memoryview) -> int:
     """The CRC-32C of the bytes `crc` covers followed by `data` (`crc32c::Extend`)."""
     if _fast is not None:
         return int(_fast(crc, data))  # type: ignore[operator]
     return pure_extend(crc, data)
 
 
-def value(data: bytes | memoryview) -> int:
+def value(data: bytes | bytearray | memoryview) -> int:
     """The CRC-32C of `data` (`crc32c::Value`)."""
     return extend(0, data)
 

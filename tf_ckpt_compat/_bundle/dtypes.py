@@ -151,7 +151,7 @@ def enum_of(value: object) -> int | None:
 def import_numpy() -> Any:
     """numpy, or an ImportError that says what to install."""
     try:
-        import numpy
+        import numpy  # pyright: ignore[reportMissingImports]
     except ImportError as e:
         raise ImportError(
             "reading tensor values needs numpy: pip install 'tf-ckpt-compat[tensors]'"
@@ -162,7 +162,7 @@ def import_numpy() -> Any:
 def import_ml_dtypes(name: str) -> Any:
     """ml_dtypes, or an ImportError that says what to install for `name` tensors."""
     try:
-        import ml_dtypes
+        import ml_dtypes  # pyright: ignore[reportMissingImports]
     except ImportError as e:
         raise ImportError(
             f"{name} tensors need ml_dtypes: pip install 'tf-ckpt-compat[tensors]'"

@@ -273,8 +273,7 @@ class CheckpointReader:
                 length, pos = wire.read_varint(data, pos)
                 lengths.append(length)
                 width = 4 if length <= 0xFFFFFFFF else 8
-                order = "big" if self._swap else "little"
-                crc = crc32c.extend(crc, length.to_bytes(width, order))
+                crc = crc32c.extend(crc, length.to_bytes(width, "big" if self._swap else "little"))
         except wire.WireError:
             raise self._checksum_error(entry, crc) from None
         values = np.empty(count, dtype=object)

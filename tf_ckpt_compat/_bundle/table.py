@@ -88,7 +88,7 @@ class Table:
             yield from Block(self._block(_handle_of(handle_bytes))).seek(b"")
 
 
-def _handle(src: bytes | memoryview, pos: int) -> tuple[tuple[int, int], int]:
+def _handle(src: bytes | bytearray | memoryview, pos: int) -> tuple[tuple[int, int], int]:
     offset, pos = read_varint(src, pos)
     size, pos = read_varint(src, pos)
     return (offset, size), pos

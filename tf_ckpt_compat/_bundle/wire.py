@@ -24,7 +24,7 @@ class WireError(ValueError):
     """The bytes are not a valid encoding of the expected message."""
 
 
-def read_varint(src: bytes | memoryview, pos: int) -> tuple[int, int]:
+def read_varint(src: bytes | bytearray | memoryview, pos: int) -> tuple[int, int]:
     """A base-128 varint at `pos`: (value, position after it). At most 10 bytes."""
     result = shift = 0
     end = min(len(src), pos + 10)

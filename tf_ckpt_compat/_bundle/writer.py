@@ -107,10 +107,10 @@ def _encode_tensor(value: Any, order: str) -> tuple[int, list[int], bytes, int]:
     if order != sys.byteorder:
         array = array.byteswap()  # complex: each part on its own, as TensorFlow swaps them
     payload = array.tobytes()
-    enum = enum_of(array.dtype)
-    if enum is None:
+    dtype_enum = enum_of(array.dtype)
+    if dtype_enum is None:
         raise TypeError(f"TensorFlow saves no tensors of numpy dtype {array.dtype}")
-    return enum, shape, payload, crc32c.mask(crc32c.value(payload))
+    return dtype_enum, shape, payload, crc32c.mask(crc32c.value(payload))
 
 
 def _string_payload(items: list[bytes], order: str) -> tuple[bytes, int]:

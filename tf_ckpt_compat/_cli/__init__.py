@@ -35,8 +35,9 @@ from .follow import follow
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Sequence
-    from typing import NoReturn
+    from collections.abc import Callable, Sequence
+    from types import FrameType
+    from typing import Any, NoReturn
 
 __all__ = ["build_parser", "follow", "main"]
 
@@ -47,7 +48,8 @@ class _Terminated(BaseException):
 
 def build_parser() -> argparse.ArgumentParser:
     """The parser of the `tf-ckpt-compat` command line."""
-    common = argparse.ArgumentParser(add_help=False)
+    # A `Parser` like the subcommands' own: argparse's stubs want their parents' class.
+    common = Parser(add_help=False)
     common.add_argument(
         "-v",
         "--verbose",
@@ -74,8 +76,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Runs the command line with `argv` (default: `sys.argv[1:]`); returns the exit status."""
     # Paths are bytes on POSIX: print undecodable ones as they are, as ls does.
-    if hasattr(sys.stdout, "reconfigure"):
-        sys.stdout.reconfigure(errors="surrogateescape")
+    reconfigure = getattr(sys.stdout, "reconfigure", None)  # not on every replaced stdout
+    if reconfigure is not None:
+        reconfigure(errors="surrogateescape")
     previous_sigterm = _raise_on_sigterm()
     console = None
     verbose = False
@@ -111,7 +114,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             signal.signal(signal.SIGTERM, previous_sigterm)
 
 
-def _raise_on_sigterm() -> signal.Handlers | None:
+def _raise_on_sigterm() -> Callable[[int, FrameType | None], Any] | int | None:
     """Makes SIGTERM raise `_Terminated`; returns the previous handler (None if not set)."""
     if threading.current_thread() is not threading.main_thread():
         return None
@@ -119,5 +122,4 @@ def _raise_on_sigterm() -> signal.Handlers | None:
     def handler(signum: int, frame: object) -> NoReturn:
         raise _Terminated
 
-    previous = signal.signal(signal.SIGTERM, handler)
-    return previous  # type: ignore[return-value]
+    return signal.signal(signal.SIGTERM, handler)

@@ -22,7 +22,8 @@ if TYPE_CHECKING:
     from .._console import Console
 
     Handler = Callable[[argparse.Namespace, Console], int]
-    Commands = argparse._SubParsersAction[argparse.ArgumentParser]
+    # The subcommands' parsers are `Parser`s too, as argparse makes them.
+    Commands = argparse._SubParsersAction["Parser"]
 
 
 class Parser(argparse.ArgumentParser):
@@ -38,7 +39,7 @@ def add_command(
     handler: Handler,
     summary: str,
     details: str,
-    parents: list[argparse.ArgumentParser],
+    parents: list[Parser],
 ) -> argparse.ArgumentParser:
     """Adds subcommand `name`, run by `handler(args, console)`, with the exit table in its help."""
     sub = commands.add_parser(

@@ -12,10 +12,10 @@ from .exits import EXIT_NOT_FOUND, EXIT_OK, EXIT_USAGE, CliError
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from .._console import Console
-    from .common import Commands
+    from .common import Commands, Parser
 
 
-def add_parser(commands: Commands, parents: list[argparse.ArgumentParser]) -> None:
+def add_parser(commands: Commands, parents: list[Parser]) -> None:
     conformance = add_command(
         commands,
         "conformance",

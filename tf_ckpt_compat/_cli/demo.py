@@ -13,10 +13,10 @@ from .follow import follow
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from .._console import Console
-    from .common import Commands
+    from .common import Commands, Parser
 
 
-def add_parser(commands: Commands, parents: list[argparse.ArgumentParser]) -> None:
+def add_parser(commands: Commands, parents: list[Parser]) -> None:
     demo = add_command(
         commands,
         "demo",

@@ -17,13 +17,15 @@ from .follow import state_file_errors
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
     from .._console import Console
     from .._state import CheckpointState
     from .._storage import Info
-    from .common import Commands
+    from .common import Commands, Parser
 
 
-def add_parsers(commands: Commands, parents: list[argparse.ArgumentParser]) -> None:
+def add_parsers(commands: Commands, parents: list[Parser]) -> None:
     latest = add_command(
         commands,
         "latest",
@@ -143,7 +145,7 @@ class _Listing:
         ]
 
 
-def _state_text(report: dict) -> str:
+def _state_text(report: dict[str, Any]) -> str:
     checkpoints = report["checkpoints"]
     listed = report["all_model_checkpoint_paths"]
     stamps = report["all_model_checkpoint_timestamps"]

@@ -18,14 +18,14 @@ from .follow import follow
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from .._console import Console
-    from .common import Commands
+    from .common import Commands, Parser
 
 PATH_ENV_VAR = "TF_CKPT_PATH"
 
 _LOG = logging.getLogger("tf_ckpt_compat.cli")
 
 
-def add_parser(commands: Commands, parents: list[argparse.ArgumentParser]) -> None:
+def add_parser(commands: Commands, parents: list[Parser]) -> None:
     watch = add_command(
         commands,
         "watch",

@@ -69,6 +69,7 @@ if TYPE_CHECKING:
         def read_range(self, path: str, offset: int, length: int) -> bytearray:
             """Up to `length` bytes at `offset` in a writable buffer: one positioned read or
             ranged request."""
+            ...
 
         def write(self, path: str, data: bytes) -> None:
             """Writes the file in place."""

@@ -103,7 +103,7 @@ def _unavailable_hint(scheme: str) -> str | None:
         return _unavailable[scheme]
     hint = None
     try:
-        import fsspec
+        import fsspec  # pyright: ignore[reportMissingImports]
     except ImportError:
         package = _PACKAGES.get(scheme)
         wanted = f"fsspec {package}" if package else f"fsspec (and the package for {scheme}://)"
@@ -129,7 +129,7 @@ def _unavailable_hint(scheme: str) -> str | None:
 
 def _missing_package_hint(scheme: str, error: ImportError) -> str:
     # (`fsspec.registry` is the registry itself, shadowing its module.)
-    from fsspec.registry import known_implementations
+    from fsspec.registry import known_implementations  # pyright: ignore[reportMissingImports]
 
     known = known_implementations.get(scheme, {})
     reason = known.get("err") or str(error)
@@ -165,7 +165,7 @@ class FsspecFileSystem:
 
     def _filesystem(self, path: str) -> Any:  # an fsspec.AbstractFileSystem
         self.check(path)
-        import fsspec
+        import fsspec  # pyright: ignore[reportMissingImports]
 
         try:
             return fsspec.filesystem(self.scheme)
@@ -247,8 +247,9 @@ class FsspecFileSystem:
 
     def read_bytes(self, path: str) -> bytes:
         fs = self._filesystem(path)
+        fs_class: type = type(fs)  # not type[Any], which mypy refuses as the cache's key
         try:
-            return bytes(fs.cat_file(path, **_one_stream(type(fs))))
+            return bytes(fs.cat_file(path, **_one_stream(fs_class)))
         except Exception as e:
             raise _os_error(e, path) from e
 
@@ -322,7 +323,7 @@ class FsspecFileSystem:
 
 
 @functools.cache
-def _one_stream(cls: type) -> dict:
+def _one_stream(cls: type[Any]) -> dict[str, int]:
     """Keyword arguments for `cat_file` to make one GET request.
 
     An implementation that can split a download (s3fs, adlfs: a
@@ -411,7 +412,9 @@ def _os_error(error: BaseException, path: str) -> OSError:
         if isinstance(error, _PLAIN) or not text:
             text = os.strerror(code)
         # The builtin class (FileNotFoundError...), whatever the library's subclass takes.
-        builtin = next(c for c in type(error).__mro__ if c.__module__ == "builtins")
+        builtin = next(
+            c for c in type(error).__mro__ if issubclass(c, OSError) and c.__module__ == "builtins"
+        )
         return builtin(code, text, path)
     if isinstance(error, ValueError):
         name = "InvalidArgumentError"

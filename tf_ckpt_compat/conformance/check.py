@@ -10,15 +10,15 @@ import contextlib
 import os
 import re
 import tempfile
-from typing import Callable, NamedTuple
+from typing import Callable, NamedTuple, Union
 
 from .. import _loop, _management
-from .iterator_scenarios import SCENARIOS
+from .iterator_scenarios import SCENARIOS, IteratorScenario
 from .known_differences import known_difference
 from .layouts import LAYOUTS, Layout
 from .runner import run_iterator_scenario, run_layout, run_writer_case
 from .state_files import STATE_FILES
-from .writer_cases import WRITER_CASES
+from .writer_cases import WRITER_CASES, WriterCase
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -28,10 +28,14 @@ if TYPE_CHECKING:
 CORPUS_FILES = {"run/model.ckpt-1.index": "", "run/model.ckpt-2": "", "run/model.ckpt-3.index": ""}
 
 
+# What a group's runner runs.
+Case = Union[IteratorScenario, Layout, WriterCase]
+
+
 class Group(NamedTuple):
     name: str
-    cases: tuple
-    run: Callable[..., list]
+    cases: tuple[Case, ...]
+    run: Callable[..., list[tuple[object, ...]]]
 
 
 def _corpus_layouts() -> tuple[Layout, ...]:
@@ -63,8 +67,10 @@ def package_functions() -> dict[str, Callable[..., object]]:
 def tensorflow_functions() -> dict[str, Callable[..., object]]:
     """TensorFlow's functions, by the same names (imports TensorFlow)."""
     import tensorflow as tf
-    from tensorflow.python.checkpoint import checkpoint_management
-    from tensorflow.python.training import checkpoint_utils
+
+    # TensorFlow's internals, which its stubs (bundled with pyright) leave out.
+    from tensorflow.python.checkpoint import checkpoint_management  # pyright: ignore[reportMissingImports]
+    from tensorflow.python.training import checkpoint_utils  # pyright: ignore[reportAttributeAccessIssue]
 
     return {
         "checkpoints_iterator": tf.train.checkpoints_iterator,
@@ -97,8 +103,8 @@ class Outcome(NamedTuple):
     group: str
     case: str
     backend: str
-    expected: list
-    actual: list
+    expected: list[tuple[object, ...]]
+    actual: list[tuple[object, ...]]
     # Why this case may differ with the protobuf installed (known_differences.py).
     known: str | None = None
 
@@ -117,10 +123,10 @@ class Outcome(NamedTuple):
 
 def compare(
     group: Group,
-    case: NamedTuple,
+    case: Case,
     tensorflow: dict[str, Callable[..., object]],
     ours: dict[str, Callable[..., object]],
-    root: str | os.PathLike,
+    root: str | os.PathLike[str],
     backend: str,
 ) -> Outcome:
     """Runs `case` through both implementations, each in its own directory under `root`."""
@@ -128,9 +134,8 @@ def compare(
 
     expected = group.run(case, tensorflow, os.path.join(root, "tensorflow"))
     actual = group.run(case, ours, os.path.join(root, "package"))
-    name = case.name  # type: ignore[attr-defined]
-    known = known_difference(f"{group.name}/{name}", backend, protobuf_version)
-    return Outcome(group.name, name, backend, expected, actual, known)
+    known = known_difference(f"{group.name}/{case.name}", backend, protobuf_version)
+    return Outcome(group.name, case.name, backend, expected, actual, known)
 
 
 def run_all(

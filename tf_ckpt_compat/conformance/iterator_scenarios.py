@@ -20,20 +20,23 @@ before the iterator starts:
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import NamedTuple, Union
+
+# (time, action) or (time, action, argument): see the module docstring.
+Event = Union[tuple[float, str], tuple[float, str, object]]
 
 
 class IteratorScenario(NamedTuple):
     name: str
-    events: tuple = ()
+    events: tuple[Event, ...] = ()
     # Keyword arguments for checkpoints_iterator (or wait_for_new_checkpoint).
-    kwargs: dict = {}
+    kwargs: dict[str, float] = {}
     # What successive timeout_fn() calls return (the last repeats); None: no timeout_fn.
     # "falsy" wraps the callable in an object whose truth value is False.
-    timeout_fn: tuple | None = None
+    timeout_fn: tuple[object, ...] | None = None
     timeout_fn_falsy: bool = False
     # Seconds the consumer spends on each yielded checkpoint (the last repeats).
-    consumer_delays: tuple = (0.0,)
+    consumer_delays: tuple[float, ...] = (0.0,)
     # Stop consuming (close the generator) after this many yields.
     take: int | None = None
     # The directory is passed as a pathlib.Path instead of a str.
@@ -45,7 +48,7 @@ class IteratorScenario(NamedTuple):
     limit: float = 60.0
 
 
-def _s(name: str, *events: tuple, **fields: object) -> IteratorScenario:
+def _s(name: str, *events: Event, **fields: object) -> IteratorScenario:
     return IteratorScenario(name, tuple(events), **fields)  # type: ignore[arg-type]
 
 

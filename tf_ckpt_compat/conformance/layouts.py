@@ -14,8 +14,8 @@ DIR = None  # as a file's content: make a directory instead
 
 class Layout(NamedTuple):
     name: str
-    # Relative path -> content (str) or DIR.
-    files: dict
+    # Relative path -> content (text, or bytes as they are) or DIR.
+    files: dict[str, str | bytes | None]
     # The directory argument, relative to the root ("" is the root itself).
     directory: str = "run"
     latest_filename: str | None = None
@@ -29,7 +29,7 @@ def _state(path: str, *others: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _v2(prefix: str) -> dict:
+def _v2(prefix: str) -> dict[str, str]:
     return {f"{prefix}.index": "i", f"{prefix}.data-00000-of-00001": "d"}
 
 

@@ -9,6 +9,8 @@ from xml.etree import ElementTree
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
     from .check import Outcome
 
 
@@ -20,13 +22,13 @@ def trace_diff(outcome: Outcome) -> str:
     return "\n".join(lines)
 
 
-def summary(outcomes: list[Outcome]) -> list[dict]:
+def summary(outcomes: list[Outcome]) -> list[dict[str, Any]]:
     """One row per (group, backend): cases, equal, known differences, different.
 
     A stale entry of the known-differences table counts as different: the
     table must say exactly what differs.
     """
-    rows: dict[tuple[str, str], dict] = {}
+    rows: dict[tuple[str, str], dict[str, Any]] = {}
     for o in outcomes:
         row = rows.setdefault(
             (o.group, o.backend),

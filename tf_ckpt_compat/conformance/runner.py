@@ -34,12 +34,13 @@ from .._errors import describe
 from .._storage import for_path
 from ..testing import CheckpointDirectory, ClockLimitReached, FakeClock
 from .iterator_scenarios import IteratorScenario
-from .layouts import DIR, Layout
+from .layouts import Layout
 from .writer_cases import WriterCase
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator
+    from collections.abc import Callable, Generator, Iterator
+    from typing import Any
 
 # A realistic epoch, so that timestamps written into state files look like real ones.
 START = 1_700_000_000.0
@@ -47,7 +48,10 @@ START = 1_700_000_000.0
 
 class _Recorder(logging.Handler):
     def __init__(
-        self, trace: list, clock: FakeClock | None, normalize: Callable[[str], str]
+        self,
+        trace: list[tuple[object, ...]],
+        clock: FakeClock | None,
+        normalize: Callable[[str], str],
     ) -> None:
         super().__init__(logging.DEBUG)
         self.trace, self.clock, self.normalize = trace, clock, normalize
@@ -66,7 +70,7 @@ def _is_deprecation_notice(message: str) -> bool:
     return message.startswith("From ") and "is deprecated and will be removed" in message
 
 
-def exception_event(e: BaseException, normalize: Callable[[str], str]) -> tuple:
+def exception_event(e: BaseException, normalize: Callable[[str], str]) -> tuple[str, str, str]:
     """`("raise", class, message)`, with pure OSErrors named as TensorFlow names them."""
     if isinstance(e, OSError):
         name, message = describe(e, e.filename)
@@ -77,7 +81,7 @@ def exception_event(e: BaseException, normalize: Callable[[str], str]) -> tuple:
     return ("raise", name, message)
 
 
-def state_fields(state: object) -> tuple | None:
+def state_fields(state: object) -> tuple[str, list[str], list[str], str] | None:
     """A checkpoint state (ours or TensorFlow's proto) as comparable values."""
     if state is None:
         return None
@@ -121,7 +125,9 @@ class ScriptedTimeoutError(RuntimeError):
     """What a scripted timeout_fn raises when its script says "raise"."""
 
 
-def _timeout_fn(scenario: IteratorScenario, trace: list, clock: FakeClock):
+def _timeout_fn(
+    scenario: IteratorScenario, trace: list[tuple[object, ...]], clock: FakeClock
+) -> Callable[[], object] | None:
     if scenario.timeout_fn is None:
         return None
     results = list(scenario.timeout_fn)
@@ -137,7 +143,7 @@ def _timeout_fn(scenario: IteratorScenario, trace: list, clock: FakeClock):
 
 
 # Event name -> the CheckpointDirectory method that does it, and its keywords.
-_ACTIONS = {
+_ACTIONS: dict[str, tuple[str, dict[str, object]]] = {
     "mkdir": ("mkdir", {}),
     "publish": ("publish", {}),
     "publish_state": ("publish", {"files": False}),
@@ -171,7 +177,7 @@ def run_iterator_scenario(
     def normalize(text: str) -> str:
         return text.replace(directory, "<dir>")
 
-    trace: list[tuple] = []
+    trace: list[tuple[object, ...]] = []
     with (
         FakeClock(start=START, limit=scenario.limit) as clock,
         recording_logs(_Recorder(trace, clock, normalize)),
@@ -195,12 +201,19 @@ def run_iterator_scenario(
     return trace
 
 
-def _consume(scenario, checkpoints_iterator, watched, trace, clock, normalize) -> None:
+def _consume(
+    scenario: IteratorScenario,
+    checkpoints_iterator: Callable[..., Any],
+    watched: str | os.PathLike[str],
+    trace: list[tuple[object, ...]],
+    clock: FakeClock,
+    normalize: Callable[[str], str],
+) -> None:
     timeout_fn = _timeout_fn(scenario, trace, clock)
-    kwargs = dict(scenario.kwargs)
+    kwargs: dict[str, object] = dict(scenario.kwargs)
     if timeout_fn is not None:
         kwargs["timeout_fn"] = timeout_fn
-    iterator = checkpoints_iterator(watched, **kwargs)
+    iterator: Generator[str, None, None] = checkpoints_iterator(watched, **kwargs)
     delays = list(scenario.consumer_delays)
     for count, path in enumerate(iterator, start=1):
         trace.append(("yield", clock.now - START, normalize(path)))
@@ -216,7 +229,15 @@ def _normalizer(root: str) -> Callable[[str], str]:
     return lambda text: text.replace(root, "<root>")
 
 
-def _call(trace: list, label: str, normalize, convert, fn, *args, **kwargs) -> None:
+def _call(
+    trace: list[tuple[object, ...]],
+    label: str,
+    normalize: Callable[[str], str],
+    convert: Callable[[object], object],
+    fn: Callable[..., object],
+    *args: object,
+    **kwargs: object,
+) -> None:
     """Calls `fn` and records what it returned (through `convert`) or raised."""
     try:
         result = fn(*args, **kwargs)
@@ -232,11 +253,12 @@ def build_layout(layout: Layout, root: str) -> None:
     storage.makedirs(root)
     for relative, content in layout.files.items():
         path = os.path.join(root, relative)
-        if content is DIR:
+        if isinstance(content, str):
+            storage.write(path, content.replace("<root>", root).encode())
+        elif isinstance(content, bytes):
+            storage.write(path, content)
+        else:  # layouts.DIR
             storage.makedirs(path)
-            continue
-        data = content if isinstance(content, bytes) else content.replace("<root>", root).encode()
-        storage.write(path, data)
 
 
 def run_layout(
@@ -250,11 +272,11 @@ def run_layout(
     """
     root = os.fspath(root)
     build_layout(layout, root)
-    directory: str | os.PathLike = os.path.join(root, layout.directory)
+    directory: str | os.PathLike[str] = os.path.join(root, layout.directory)
     if layout.pathlike:
         directory = pathlib.Path(directory)
     normalize = _normalizer(root)
-    trace: list[tuple] = []
+    trace: list[tuple[object, ...]] = []
     with recording_logs(_Recorder(trace, None, normalize)):
         _call(
             trace,
@@ -286,8 +308,8 @@ def _normalize_value(value: object, normalize: Callable[[str], str]) -> object:
 
 
 def run_writer_case(
-    case: WriterCase, functions: dict[str, Callable[..., object]], root: str | os.PathLike
-) -> list[tuple]:
+    case: WriterCase, functions: dict[str, Callable[..., object]], root: str | os.PathLike[str]
+) -> list[tuple[object, ...]]:
     """Calls `generate_checkpoint_state_proto` and `update_checkpoint_state` with `case`.
 
     `functions["update_checkpoint_state"]` takes keyword arguments only, among them
@@ -303,17 +325,18 @@ def run_writer_case(
         "all_model_checkpoint_timestamps",
         "last_preserved_timestamp",
     )
-    kwargs = dict.fromkeys(names[2:])
+    kwargs: dict[str, object] = {name: None for name in names[2:]}
     kwargs.update(zip(names, case.args), **case.kwargs)
     kwargs = {k: _substitute(v, root) for k, v in kwargs.items()}
     normalize = _normalizer(root)
-    trace: list[tuple] = []
+    trace: list[tuple[object, ...]] = []
     saved_cwd = os.getcwd()
     os.chdir(root)
     try:
         with recording_logs(_Recorder(trace, None, normalize)):
             for name in ("generate_checkpoint_state_proto", "update_checkpoint_state"):
                 call_kwargs = {k: _copy(v) for k, v in kwargs.items()}
+                convert: Callable[[object], object]
                 if name == "generate_checkpoint_state_proto":
                     del call_kwargs["latest_filename"]
                     convert = state_fields

@@ -14,8 +14,8 @@ from typing import NamedTuple
 class WriterCase(NamedTuple):
     name: str
     # update_checkpoint_state's arguments, save_dir and model_checkpoint_path first.
-    args: tuple
-    kwargs: dict = {}
+    args: tuple[object, ...]
+    kwargs: dict[str, object] = {}
     # Use TensorFlow's internal variant with save_relative_paths=True.
     save_relative_paths: bool = False
 
