@@ -78,7 +78,7 @@ class DType:
     @property
     def proto_name(self) -> str:
         """`DT_FLOAT`, `DT_STRING`...: the name `debug_string` shows."""
-        return "DT_" + _PROTO_NAMES.get(self._enum, self.name.upper())
+        return proto_name(self._enum)
 
     @property
     def as_numpy_dtype(self) -> Any:
@@ -121,6 +121,15 @@ class DType:
 
     def __reduce__(self) -> tuple[type[DType], tuple[int]]:
         return DType, (self._enum,)
+
+
+def proto_name(enum: int) -> str:
+    """`DataType_Name(enum)`: `DT_FLOAT`...; `DT_INVALID` for 0, and "" for no value at all."""
+    if enum == 0:
+        return "DT_INVALID"
+    if enum not in _TYPES:
+        return ""
+    return "DT_" + _PROTO_NAMES.get(enum, _TYPES[enum][0].upper())
 
 
 def enum_of(value: object) -> int | None:

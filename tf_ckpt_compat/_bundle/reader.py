@@ -19,7 +19,7 @@ from .. import _storage
 from .. import errors as tf_errors
 from .._errors import describe
 from . import crc32c, ordered_code, wire
-from .dtypes import RESOURCE, STRING, VARIANT, DType, import_numpy
+from .dtypes import RESOURCE, STRING, VARIANT, DType, import_numpy, proto_name
 from .table import Table, TableError
 
 TYPE_CHECKING = False
@@ -116,11 +116,11 @@ class CheckpointReader:
         _check_version(header)
         self._num_shards = header.num_shards
         self._swap = (header.endianness == wire.Header.BIG) == _LITTLE_ENDIAN_HOST
-        self._maps: tuple[dict[str, list[int]], dict[str, DType]] | None = None
+        self._maps: tuple[dict[str, list[int]], dict[str, int]] | None = None
 
     # --- the variable maps -----------------------------------------------------------
 
-    def _variable_maps(self) -> tuple[dict[str, list[int]], dict[str, DType]]:
+    def _variable_maps(self) -> tuple[dict[str, list[int]], dict[str, int]]:
         """Every tensor's shape and dtype, slice keys left out (`BuildV2VarMaps`)."""
         if self._maps is None:
             entries = []
@@ -133,13 +133,13 @@ class CheckpointReader:
                 for extents in entry.slices:
                     slice_keys.add(ordered_code.tensor_slice_key(key, extents))
             shapes: dict[str, list[int]] = {}
-            dtypes: dict[str, DType] = {}
+            dtypes: dict[str, int] = {}
             for key, entry in entries:
                 if key in slice_keys:
                     continue
                 name = key.decode("utf-8", "surrogateescape")
                 shapes[name] = list(entry.shape or [])
-                dtypes[name] = DType(entry.dtype)
+                dtypes[name] = entry.dtype
             self._maps = shapes, dtypes
         return self._maps
 
@@ -155,7 +155,8 @@ class CheckpointReader:
 
     def get_variable_to_dtype_map(self) -> dict[str, DType]:
         """Each tensor's name and dtype."""
-        return dict(self._variable_maps()[1])
+        # As TensorFlow's Python wrapper: an enum no DType has raises TypeError here.
+        return {name: DType(enum) for name, enum in self._variable_maps()[1].items()}
 
     def has_tensor(self, tensor_str: str) -> bool:
         """Whether the bundle holds a tensor of that name (slice keys included, as TF)."""
@@ -173,7 +174,7 @@ class CheckpointReader:
             if entry is None or entry.slices:
                 continue
             dims = ",".join(map(str, entry.shape or []))
-            lines.append(key + f" ({DType(entry.dtype).proto_name}) [{dims}]\n".encode())
+            lines.append(key + f" ({proto_name(entry.dtype)}) [{dims}]\n".encode())
         return b"".join(lines)
 
     # --- values ---------------------------------------------------------------------------

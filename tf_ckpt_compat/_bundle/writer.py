@@ -62,7 +62,7 @@ def encode_bundle(tensors: Mapping[str, Any], big_endian: bool = False) -> tuple
     header = _varint_field(1, 1) + _varint_field(2, int(big_endian))
     header += _message_field(3, _varint_field(1, 1))
     table = [(b"", header), *sorted(entries.items())]
-    return _encode_table(table), bytes(data)
+    return encode_table(table), bytes(data)
 
 
 def write_bundle(prefix: str, tensors: Mapping[str, Any], storage: FileSystem) -> None:
@@ -160,7 +160,7 @@ def _shape(dims: list[int]) -> bytes:
 # --- the table -------------------------------------------------------------------------------
 
 
-def _encode_table(items: list[tuple[bytes, bytes]]) -> bytes:
+def encode_table(items: list[tuple[bytes, bytes]]) -> bytes:
     """`TableBuilder` over sorted (key, value) pairs: data blocks, metaindex, index, footer."""
     out = bytearray()
     index = _BlockBuilder(restart_interval=1)
