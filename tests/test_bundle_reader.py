@@ -10,6 +10,7 @@ and never hang.
 
 from __future__ import annotations
 
+import contextlib
 import sys
 
 import ml_dtypes
@@ -165,10 +166,9 @@ def _read_everything(prefix: str) -> None:
         reader = CheckpointReader(prefix)
         names = reader.get_variable_to_shape_map()
         reader.debug_string()
-        try:
+        # TypeError: TensorFlow's DType() for an enum value it does not know.
+        with contextlib.suppress(TypeError):
             reader.get_variable_to_dtype_map()
-        except TypeError:  # as TensorFlow's DType() for an enum value it does not know
-            pass
         for name in names:
             reader.get_tensor(name)
     except TF_ERRORS:
