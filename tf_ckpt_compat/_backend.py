@@ -10,7 +10,8 @@ from __future__ import annotations
 import os
 
 ENV_VAR = "TF_CKPT_COMPAT_BACKEND"
-CHOICES = ("auto", "tensorflow", "pure")
+BACKENDS = ("tensorflow", "pure")
+CHOICES = ("auto", *BACKENDS)
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -63,6 +64,12 @@ def implementation() -> ModuleType:
         from . import _pure
 
         return _pure
-    from . import _tf
-
+    try:
+        from . import _tf
+    except ImportError as e:
+        raise ImportError(
+            f"{ENV_VAR} asks for the tensorflow backend, but TensorFlow cannot be imported "
+            f"({e}). Install it (pip install 'tf-ckpt-compat[tensorflow]') or set "
+            f"{ENV_VAR}=pure (or auto)."
+        ) from e
     return _tf

@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
 PROG = "tf-ckpt-compat"
+_LOGGERS = ("tensorflow", "tf_ckpt_compat")  # the loggers whose records the command line shows
 STATUS_PERIOD = 0.5  # seconds between repaints of the status line
 
 
@@ -45,7 +46,10 @@ class Console:
         # the `tensorflow` logger (no line is printed twice).
         root.addHandler(self._log_lines)
         level = logging.INFO if verbose else logging.WARNING
-        for name in ("tensorflow", "tf_ckpt_compat"):
+        # Each logger's own level, NOTSET included, for close() to put back: a
+        # process that runs the command line (a test, a host program) keeps its own.
+        self._levels: dict[str, int] = {name: logging.getLogger(name).level for name in _LOGGERS}
+        for name in _LOGGERS:
             logging.getLogger(name).setLevel(level)
 
     def result(self, line: str) -> None:
@@ -80,12 +84,14 @@ class Console:
         self._log_lines.seen.clear()
 
     def close(self) -> None:
-        """Stops the status line, clears it and detaches the log handler."""
+        """Stops the status line, clears it, detaches the log handler and restores the levels."""
         self.show_status(None)
         self._closing.set()
         if self._painter is not None:
             self._painter.join()
         logging.getLogger().removeHandler(self._log_lines)
+        for name, level in self._levels.items():
+            logging.getLogger(name).setLevel(level)
 
     @contextlib.contextmanager
     def _cleared(self) -> Iterator[None]:
