@@ -331,3 +331,14 @@ def test_a_big_endian_bundle_reads_as_tensorflow_reads_it(tf, backend, tmp_path)
         assert _outcome(lambda n=name: ours.get_tensor(n)) == _outcome(
             lambda n=name: theirs.get_tensor(n)
         ), name
+
+
+def test_testing_checkpoints_are_real_ones_tensorflow_opens(tf, tmp_path):
+    from tf_ckpt_compat.testing import CheckpointDirectory
+
+    run = CheckpointDirectory(tmp_path / "run")
+    run.publish(100)
+    run.publish("final")
+    assert tf.train.load_variable(run.prefix(100), "global_step") == 100
+    assert tf.train.load_variable(str(run.directory), "global_step") == b"final"
+    assert tf.train.list_variables(run.prefix(100)) == [("global_step", [])]

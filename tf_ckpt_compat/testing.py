@@ -115,7 +115,11 @@ class CheckpointDirectory:
 
     Checkpoints are published as TensorFlow 2 does: the `.index` and
     `.data-00000-of-00001` files first, then the state file, written atomically
-    by the package's pure writer (byte-identical to TensorFlow's).
+    by the package's pure writer (byte-identical to TensorFlow's). The files are
+    a real checkpoint, byte-identical to what TensorFlow's `SaveV2` writes for
+    the same tensor, which `tf.train.load_checkpoint` (and this package's)
+    opens: one scalar, `global_step`, the step (an int64, or a string for a
+    step that is not a number). No numpy is needed.
 
     Args:
       directory: the directory, on any storage the pure backend serves (a local
@@ -147,11 +151,15 @@ class CheckpointDirectory:
 
     def write_files(self, step: int | str, index: bool = True, data: bool = True) -> str:
         """Writes a checkpoint's `.index` and/or `.data-00000-of-00001` files, not the state."""
+        from ._bundle.writer import encode_bundle  # only here: most tests write no checkpoint
+
         prefix = self.prefix(step)
+        value: int | str = int(step) if str(step).lstrip("-").isdigit() else str(step)
+        index_bytes, data_bytes = encode_bundle({"global_step": value})
         if data:
-            _write(prefix + ".data-00000-of-00001", b"\0" * 16)
+            _write(prefix + ".data-00000-of-00001", data_bytes)
         if index:
-            _write(prefix + ".index", b"\0" * 8)
+            _write(prefix + ".index", index_bytes)
         return prefix
 
     def publish(
