@@ -1,12 +1,17 @@
 """CRC-32C (Castagnoli), and the masking LevelDB-style tables store it with.
 
 TensorFlow checks a CRC-32C over every block of the `.index` table and over
-every tensor's bytes (`tsl/lib/hash/crc32c.h`). `google-crc32c` (the `crc`
-extra) computes it in C at gigabytes per second; without it, a table-driven
-pure-Python loop gives the same values at a few megabytes per second.
+every tensor's bytes (`tsl/lib/hash/crc32c.h`). The `crc32c` package (the
+`crc` extra) computes it in C at gigabytes per second; without it, a
+table-driven pure-Python loop gives the same values at a few megabytes per
+second.
 """
 
 from __future__ import annotations
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 _POLY = 0x82F63B78  # the Castagnoli polynomial, bit-reflected
 _MASK_DELTA = 0xA282EAD8  # kMaskDelta in tsl/lib/hash/crc32c.h
@@ -34,15 +39,18 @@ def pure_extend(crc: int, data: bytes | bytearray | memoryview) -> int:
     return crc ^ 0xFFFFFFFF
 
 
-def _fast_extend() -> object:
+def _fast_extend() -> Callable[[bytes | bytearray | memoryview, int], int] | None:
+    """`crc32c.crc32c(data, crc)` of the `crc32c` package, if installed: CRC-32C in C.
+
+    It takes any buffer (bytes, bytearray, memoryview) without a copy, as the
+    reader's buffers are; google-crc32c takes read-only bytes only.
+    """
     try:
-        import google_crc32c  # pyright: ignore[reportMissingImports]
+        import crc32c  # pyright: ignore[reportMissingImports]
     except ImportError:
         return None
-    # The C implementation only: its own pure-Python fallback is slower than ours.
-    if getattr(google_crc32c, "implementation", "c") != "c":
-        return None
-    return google_crc32c.extend
+    function: Callable[[bytes | bytearray | memoryview, int], int] = crc32c.crc32c
+    return function
 
 
 _fast = _fast_extend()
@@ -52,7 +60,7 @@ FAST = _fast is not None
 def extend(crc: int, data: bytes | bytearray | memoryview) -> int:
     """The CRC-32C of the bytes `crc` covers followed by `data` (`crc32c::Extend`)."""
     if _fast is not None:
-        return int(_fast(crc, data))  # type: ignore[operator]
+        return _fast(data, crc)
     return pure_extend(crc, data)
 
 
