@@ -49,7 +49,10 @@ def prefix(tmp_path):
 
 
 def _write(prefix: str, tensors: dict, big_endian: bool = False) -> None:
-    index, data = encode_bundle(tensors, big_endian=big_endian)
+    _write_files(prefix, *encode_bundle(tensors, big_endian=big_endian))
+
+
+def _write_files(prefix: str, index: bytes, data: bytes) -> None:
     with open(prefix + ".index", "wb") as f:
         f.write(index)
     with open(prefix + ".data-00000-of-00001", "wb") as f:
@@ -130,17 +133,17 @@ def test_snappy_blocks_are_read():
 
 # The exceptions TensorFlow's reader raises for a bad checkpoint, and nothing else.
 TF_ERRORS = (errors.OpError, IndexError, ValueError, NotImplementedError)
-
-
-@settings(
+FUZZ = settings(
     max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
+FUZZ_TENSORS = {"a": np.arange(4, dtype=np.float32), "s": np.array([b"xy", b""], dtype=object)}
+
+
+@FUZZ
 @given(data=st.data())
 def test_corrupted_bundles_fail_only_as_tensorflow_does(tmp_path, data):
     prefix = str(tmp_path / "fuzz")
-    index, payload = encode_bundle(
-        {"a": np.arange(4, dtype=np.float32), "s": np.array([b"xy", b""], dtype=object), "n": 3}
-    )
+    index, payload = encode_bundle({**FUZZ_TENSORS, "n": 3})
     target = data.draw(st.sampled_from(["index", "data"]))
     blob = bytearray(index if target == "index" else payload)
     for _ in range(data.draw(st.integers(1, 4))):
@@ -153,10 +156,7 @@ def test_corrupted_bundles_fail_only_as_tensorflow_does(tmp_path, data):
         else:
             blob[at:at] = data.draw(st.binary(min_size=1, max_size=8))
     files = {"index": index, "data": payload, target: bytes(blob)}
-    with open(prefix + ".index", "wb") as f:
-        f.write(files["index"])
-    with open(prefix + ".data-00000-of-00001", "wb") as f:
-        f.write(files["data"])
+    _write_files(prefix, files["index"], files["data"])
     _read_everything(prefix)
 
 
@@ -175,17 +175,13 @@ def _read_everything(prefix: str) -> None:
         pass
 
 
-@settings(
-    max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+@FUZZ
 @given(data=st.data())
 def test_entries_with_valid_checksums_but_wrong_contents(tmp_path, data):
     # The index blocks' CRCs stop most damage; here the entries themselves are
     # wrong (as a buggy writer would make them), under valid block CRCs.
     prefix = str(tmp_path / "fuzz")
-    index, payload = encode_bundle(
-        {"a": np.arange(4, dtype=np.float32), "s": np.array([b"xy", b""], dtype=object), "n": 3}
-    )
+    index, payload = encode_bundle({**FUZZ_TENSORS, "n": 3})
     items = list(table.Table(lambda o, n: index[o : o + n], len(index)).items())
     key, value = items[data.draw(st.integers(0, len(items) - 1))]
     value = bytearray(value)
@@ -196,8 +192,5 @@ def test_entries_with_valid_checksums_but_wrong_contents(tmp_path, data):
         else:
             value[at:at] = data.draw(st.binary(min_size=1, max_size=3))
     items = [(k, bytes(value) if k == key else v) for k, v in items]
-    with open(prefix + ".index", "wb") as f:
-        f.write(encode_table(items))
-    with open(prefix + ".data-00000-of-00001", "wb") as f:
-        f.write(payload)
+    _write_files(prefix, encode_table(items), payload)
     _read_everything(prefix)
