@@ -35,6 +35,7 @@ def test_every_group_has_cases():
     sizes = {group.name: len(group.cases) for group in GROUPS}
     assert sizes["iterator"] >= 30 and sizes["layouts"] >= 30
     assert sizes["state_files"] >= 80 and sizes["writer"] >= 40
+    assert sizes["readers"] >= 10
     for group in GROUPS:
         names = [case.name for case in group.cases]
         assert len(names) == len(set(names)), f"duplicate case names in {group.name}"

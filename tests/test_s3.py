@@ -332,7 +332,10 @@ def test_cli_watch_latest_and_state(s3_root, capsys):
         "model.ckpt-3.data-00000-of-00001",
         "model.ckpt-3.index",
     ]
-    assert [f["size"] for f in report["checkpoints"][-1]["files"]] == [16, 8]
+    fs, _ = other_client(run.directory)
+    assert [f["size"] for f in report["checkpoints"][-1]["files"]] == [
+        fs.size(run.prefix(3) + suffix) for suffix in (".data-00000-of-00001", ".index")
+    ]
     assert report["checkpoints"][1]["files"] == []  # checkpoint 2's were deleted
 
 

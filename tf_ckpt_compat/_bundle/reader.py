@@ -205,7 +205,8 @@ class CheckpointReader:
             value = self._table.get(key)
         except TableError as e:
             raise tf_error(tf_errors.DATA_LOSS, str(e)) from None
-        return None if value is None or key == b"" else self._parse(key, value)
+        # The header's key too: TensorFlow parses the header as an entry, as here.
+        return None if value is None else self._parse(key, value)
 
     def _parse(self, key: bytes, value: bytes) -> wire.Entry:
         try:

@@ -6,8 +6,10 @@ varints, fixed32 and length-delimited fields, so no protobuf runtime is needed.
 Functions take and return `(src, pos)` as tomli's parser does; a malformed
 message raises `WireError`, which the reader turns into TensorFlow's error.
 
-Unknown fields are skipped, as protobuf does. For a repeated scalar, both the
-packed and the unpacked encodings are accepted, as protobuf's parser does.
+Unknown fields are skipped, as protobuf does, and so is a known field with
+another wire type than its own (protobuf's parser takes it for an unknown
+field). For a repeated scalar, both the packed and the unpacked encodings are
+accepted, as protobuf's parser does.
 """
 
 from __future__ import annotations
@@ -83,21 +85,26 @@ def fields(src: bytes | memoryview) -> Iterator[tuple[int, int, object]]:
             raise WireError(f"unexpected wire type {wire_type}")
 
 
-def _expect(wire_type: int, expected: int) -> None:
-    if wire_type != expected:
-        raise WireError(f"wire type {wire_type} where {expected} was expected")
+def _known(
+    src: bytes | memoryview, schema: dict[int, tuple[int, ...]]
+) -> Iterator[tuple[int, object]]:
+    """(number, value) of the fields of `src` that `schema` names, with a wire type it allows."""
+    for number, wire_type, value in fields(src):
+        if wire_type in schema.get(number, ()):
+            yield number, value
 
 
-def _int(wire_type: int, value: object) -> int:
-    _expect(wire_type, VARINT)
+def _int(value: object) -> int:
     assert isinstance(value, int)
     return value
 
 
-def _message(wire_type: int, value: object) -> memoryview:
-    _expect(wire_type, LEN)
+def _message(value: object) -> memoryview:
     assert isinstance(value, memoryview)
     return value
+
+
+_V, _L, _F = (VARINT,), (LEN,), (I32,)
 
 
 class Header:
@@ -118,35 +125,30 @@ class Header:
 
 def parse_header(src: bytes | memoryview) -> Header:
     header = Header()
-    for number, wire_type, value in fields(src):
+    for number, value in _known(src, {1: _V, 2: _V, 3: _L}):
         if number == 1:
-            header.num_shards = _signed32(_int(wire_type, value))
+            header.num_shards = _signed32(_int(value))
         elif number == 2:
-            header.endianness = _signed32(_int(wire_type, value))
-        elif number == 3:
-            _parse_version(_message(wire_type, value), header)
+            header.endianness = _signed32(_int(value))
+        else:
+            _parse_version(_message(value), header)
     return header
 
 
 def _parse_version(src: memoryview, header: Header) -> None:
     # VersionDef (versions.proto): producer = 1, min_consumer = 2, bad_consumers = 3.
-    for number, wire_type, value in fields(src):
+    for number, value in _known(src, {1: _V, 2: _V, 3: (VARINT, LEN)}):
         if number == 1:
-            header.producer = _signed32(_int(wire_type, value))
+            header.producer = _signed32(_int(value))
         elif number == 2:
-            header.min_consumer = _signed32(_int(wire_type, value))
-        elif number == 3:
-            header.bad_consumers.extend(_repeated_int32(wire_type, value))
-
-
-def _repeated_int32(wire_type: int, value: object) -> list[int]:
-    if wire_type == LEN:  # packed
-        packed, pos, out = _message(wire_type, value), 0, []
-        while pos < len(packed):
-            item, pos = read_varint(packed, pos)
-            out.append(_signed32(item))
-        return out
-    return [_signed32(_int(wire_type, value))]
+            header.min_consumer = _signed32(_int(value))
+        elif isinstance(value, memoryview):  # packed
+            pos = 0
+            while pos < len(value):
+                item, pos = read_varint(value, pos)
+                header.bad_consumers.append(_signed32(item))
+        else:
+            header.bad_consumers.append(_signed32(_int(value)))
 
 
 class Entry:
@@ -171,23 +173,22 @@ class Entry:
 
 def parse_entry(src: bytes | memoryview) -> Entry:
     entry = Entry()
-    for number, wire_type, value in fields(src):
+    schema: dict[int, tuple[int, ...]] = {1: _V, 2: _L, 3: _V, 4: _V, 5: _V, 6: _F, 7: _L}
+    for number, value in _known(src, schema):
         if number == 1:
-            entry.dtype = _signed32(_int(wire_type, value))
+            entry.dtype = _signed32(_int(value))
         elif number == 2:
-            entry.shape = _parse_shape(_message(wire_type, value))
+            entry.shape = _parse_shape(_message(value))
         elif number == 3:
-            entry.shard_id = _signed32(_int(wire_type, value))
+            entry.shard_id = _signed32(_int(value))
         elif number == 4:
-            entry.offset = _signed64(_int(wire_type, value))
+            entry.offset = _signed64(_int(value))
         elif number == 5:
-            entry.size = _signed64(_int(wire_type, value))
+            entry.size = _signed64(_int(value))
         elif number == 6:
-            _expect(wire_type, I32)
-            assert isinstance(value, int)
-            entry.crc32c = value
-        elif number == 7:
-            entry.slices.append(_parse_slice(_message(wire_type, value)))
+            entry.crc32c = _int(value)
+        else:
+            entry.slices.append(_parse_slice(_message(value)))
     return entry
 
 
@@ -195,29 +196,26 @@ def _parse_shape(src: memoryview) -> list[int] | None:
     # TensorShapeProto: dim = 2 (Dim: size = 1, name = 2), unknown_rank = 3.
     dims: list[int] = []
     unknown_rank = False
-    for number, wire_type, value in fields(src):
+    for number, value in _known(src, {2: _L, 3: _V}):
         if number == 2:
             size = 0
-            for dim_number, dim_type, dim_value in fields(_message(wire_type, value)):
-                if dim_number == 1:
-                    size = _signed64(_int(dim_type, dim_value))
+            for _, dim_size in _known(_message(value), {1: _V}):
+                size = _signed64(_int(dim_size))
             dims.append(size)
-        elif number == 3:
-            unknown_rank = bool(_int(wire_type, value))
+        else:
+            unknown_rank = bool(_int(value))
     return None if unknown_rank else dims
 
 
 def _parse_slice(src: memoryview) -> list[tuple[int, int]]:
     # TensorSliceProto: extent = 1 (Extent: start = 1, oneof has_length { length = 2 }).
     extents = []
-    for number, wire_type, value in fields(src):
-        if number != 1:
-            continue
+    for _, extent in _known(src, {1: _L}):
         start, length = 0, -1
-        for extent_number, extent_type, extent_value in fields(_message(wire_type, value)):
-            if extent_number == 1:
-                start = _signed64(_int(extent_type, extent_value))
-            elif extent_number == 2:
-                length = _signed64(_int(extent_type, extent_value))
+        for number, value in _known(_message(extent), {1: _V, 2: _V}):
+            if number == 1:
+                start = _signed64(_int(value))
+            else:
+                length = _signed64(_int(value))
         extents.append((start, length))
     return extents

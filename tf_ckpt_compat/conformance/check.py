@@ -12,11 +12,12 @@ import re
 import tempfile
 from typing import Callable, NamedTuple, Union
 
-from .. import _loop, _management
+from .. import _checkpoint_utils, _loop, _management
 from .iterator_scenarios import SCENARIOS, IteratorScenario
 from .known_differences import known_difference
 from .layouts import LAYOUTS, Layout
-from .runner import run_iterator_scenario, run_layout, run_writer_case
+from .reader_cases import READER_CASES, ReaderCase
+from .runner import run_iterator_scenario, run_layout, run_reader_case, run_writer_case
 from .state_files import STATE_FILES
 from .writer_cases import WRITER_CASES, WriterCase
 
@@ -29,7 +30,7 @@ CORPUS_FILES = {"run/model.ckpt-1.index": "", "run/model.ckpt-2": "", "run/model
 
 
 # What a group's runner runs.
-Case = Union[IteratorScenario, Layout, WriterCase]
+Case = Union[IteratorScenario, Layout, WriterCase, ReaderCase]
 
 
 class Group(NamedTuple):
@@ -49,6 +50,7 @@ GROUPS: tuple[Group, ...] = (
     Group("layouts", LAYOUTS, run_layout),
     Group("state_files", _corpus_layouts(), run_layout),
     Group("writer", WRITER_CASES, run_writer_case),
+    Group("readers", READER_CASES, run_reader_case),
 )
 
 
@@ -61,6 +63,9 @@ def package_functions() -> dict[str, Callable[..., object]]:
         "latest_checkpoint": _management.latest_checkpoint,
         "generate_checkpoint_state_proto": _management.generate_checkpoint_state_proto,
         "update_checkpoint_state": _management.update_checkpoint_state,
+        "list_variables": _checkpoint_utils.list_variables,
+        "load_checkpoint": _checkpoint_utils.load_checkpoint,
+        "load_variable": _checkpoint_utils.load_variable,
     }
 
 
@@ -80,6 +85,9 @@ def tensorflow_functions() -> dict[str, Callable[..., object]]:
         "generate_checkpoint_state_proto": tf.compat.v1.train.generate_checkpoint_state_proto,
         # The undecorated function: its keyword save_relative_paths, and no deprecation notice.
         "update_checkpoint_state": checkpoint_management.update_checkpoint_state_internal,
+        "list_variables": tf.train.list_variables,
+        "load_checkpoint": tf.train.load_checkpoint,
+        "load_variable": tf.train.load_variable,
     }
 
 

@@ -33,8 +33,10 @@ import re
 from .._errors import describe
 from .._storage import for_path
 from ..testing import CheckpointDirectory, ClockLimitReached, FakeClock
+from . import checkpoints
 from .iterator_scenarios import IteratorScenario
 from .layouts import Layout
+from .reader_cases import ReaderCase
 from .writer_cases import WriterCase
 
 TYPE_CHECKING = False
@@ -368,3 +370,70 @@ def _substitute(value: object, root: str) -> object:
 def _copy(value: object) -> object:
     # Each call gets its own list: TensorFlow appends to the caller's.
     return list(value) if isinstance(value, list) else value
+
+
+# --- reader cases -------------------------------------------------------------------------
+
+
+def value_facts(value: object) -> tuple[object, ...]:
+    """A tensor value as comparable facts: its type, and dtype, shape, writability and a
+    digest of the exact bytes (object arrays: of their items)."""
+    import hashlib
+
+    kind = f"{type(value).__module__}.{type(value).__qualname__}"
+    if hasattr(value, "dtype") and hasattr(value, "tobytes"):
+        array: Any = value
+        is_object = str(array.dtype) == "object"
+        content = repr(array.tolist()).encode() if is_object else array.tobytes()
+        digest = hashlib.sha256(content).hexdigest()[:16]
+        shape = getattr(array, "shape", ())
+        writeable = bool(array.flags.writeable) if hasattr(array, "flags") else None
+        return (kind, str(array.dtype), tuple(shape), writeable, len(content), digest)
+    return (kind, repr(value))
+
+
+def outcome(call: Callable[[], object], normalize: Callable[[str], str]) -> tuple[object, ...]:
+    """("value", facts) of what `call()` returns, or ("raise", class, message)."""
+    try:
+        return ("value", value_facts(call()))
+    except Exception as e:  # recorded, as TensorFlow's would be
+        return exception_event(e, normalize)
+
+
+def run_reader_case(
+    case: ReaderCase, functions: dict[str, Callable[..., Any]], root: str | os.PathLike[str]
+) -> list[tuple[object, ...]]:
+    """Reads `case`'s checkpoint through `functions`; returns the trace."""
+    root = os.fspath(root)
+    directory = os.path.join(root, "run")
+    prefix = checkpoints.copy_of(case.checkpoint, directory)
+    if case.damage is not None:
+        checkpoints.damage(prefix, case.damage, case.targets[0])
+    where = directory if case.through_directory else prefix
+    normalize = _normalizer(root)
+    trace: list[tuple[object, ...]] = []
+    names: list[str] = []
+    try:
+        listing = functions["list_variables"](where)
+    except Exception as e:  # recorded, as TensorFlow's would be
+        trace.append(("list_variables", *exception_event(e, normalize)))
+    else:
+        names = [name for name, _ in listing]
+        trace.append(("list_variables", listing))
+    try:
+        reader = functions["load_checkpoint"](where)
+    except Exception as e:  # recorded, as TensorFlow's would be
+        trace.append(("load_checkpoint", *exception_event(e, normalize)))
+        return trace
+    trace.append(("shapes", sorted(reader.get_variable_to_shape_map().items())))
+    dtypes = reader.get_variable_to_dtype_map()
+    trace.append(("dtypes", sorted((k, v.name, repr(v), str(v)) for k, v in dtypes.items())))
+    trace.append(("debug_string", reader.debug_string()))
+    load = functions["load_variable"]
+    for name in (*names, *case.targets):
+        value = outcome(functools.partial(reader.get_tensor, name), normalize)
+        trace.append(("get_tensor", name, *value, reader.has_tensor(name)))
+    for name in case.targets:
+        value = outcome(functools.partial(load, where, name), normalize)
+        trace.append(("load_variable", name, *value))
+    return trace

@@ -1,0 +1,45 @@
+"""Reader cases: TensorFlow's checkpoints, whole or damaged, read by both sides.
+
+Each case reads one checkpoint written by the installed TensorFlow
+(`checkpoints.WRITERS`), maybe damaged (`checkpoints.CORRUPTIONS`), through
+`list_variables`, `load_checkpoint` (both maps and `debug_string`) and
+`get_tensor` of every tensor listed (or of `targets`, when listing fails), and
+`load_variable` with a trailing `:0`.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from .checkpoints import CORRUPTIONS, WRITERS
+
+
+class ReaderCase(NamedTuple):
+    name: str
+    checkpoint: str  # a key of checkpoints.WRITERS
+    damage: str | None = None  # one of checkpoints.CORRUPTIONS
+    # Tensors to read whatever the listing says (damaged checkpoints list nothing).
+    targets: tuple[str, ...] = ()
+    # Read through the run directory (its state file) instead of the prefix.
+    through_directory: bool = False
+
+
+_F32 = "f32/.ATTRIBUTES/VARIABLE_VALUE"
+_STRINGS = "strings/.ATTRIBUTES/VARIABLE_VALUE"
+_I64 = "i64/.ATTRIBUTES/VARIABLE_VALUE"
+
+READER_CASES: tuple[ReaderCase, ...] = (
+    *(ReaderCase(kind, kind) for kind in WRITERS),
+    ReaderCase("directory", "tf2_dtypes", through_directory=True),
+    ReaderCase("missing_keys", "tf2_dtypes", targets=("missing", "missing:0", "")),
+    *(
+        ReaderCase(
+            f"damaged_{how}",
+            "tf2_dtypes",
+            how,
+            # The damaged tensor, and one beside it that must still read (or not) as TF.
+            (_STRINGS if how == "string_length_checksum" else _F32, _I64),
+        )
+        for how in CORRUPTIONS
+    ),
+)
