@@ -65,17 +65,19 @@ class _Requests:
     """WSGI middleware: the requests the server receives, as (method, path, query).
 
     `log` holds every request, the trainer's writes (through the same storage
-    layer) included.
+    layer) included; `ranges`, each request's Range header (None without one).
     """
 
     def __init__(self, app) -> None:
         self.app = app
         self.log: list[tuple[str, str, str]] = []
+        self.ranges: list[str | None] = []
 
     def __call__(self, environ, start_response):
         self.log.append(
             (environ["REQUEST_METHOD"], environ["PATH_INFO"], environ.get("QUERY_STRING", ""))
         )
+        self.ranges.append(environ.get("HTTP_RANGE"))
         return self.app(environ, start_response)
 
     def kinds(self) -> list[str]:
@@ -169,6 +171,7 @@ def s3_server():
 @pytest.fixture
 def requests(s3_server):
     s3_server.requests.log.clear()
+    s3_server.requests.ranges.clear()
     return s3_server.requests
 
 
@@ -372,3 +375,30 @@ def test_only_the_loopback_is_contacted(s3_server):
         sock.connect(("192.0.2.1", 9))  # TEST-NET-1: not routed anyway
     assert s3_server.violations == [("192.0.2.1", 9)]
     s3_server.violations.clear()
+
+
+# --- the tensor reader ------------------------------------------------------------------------------
+
+
+def test_reader_reads_the_index_once_and_each_tensor_in_one_ranged_request(s3_root, requests):
+    import numpy as np
+
+    from tf_ckpt_compat._bundle.writer import write_bundle
+    from tf_ckpt_compat._storage import for_path
+
+    prefix = s3_root + "/run/ckpt-1"
+    tensors = {f"layer{i}": np.full((64, 64), i, np.float32) for i in range(20)}
+    write_bundle(prefix, tensors, for_path(prefix))
+    requests.log.clear()
+    reader = tf_ckpt_compat.compat.v1.train.NewCheckpointReader(prefix)
+    assert len(reader.get_variable_to_shape_map()) == 20
+    assert requests.kinds() == ["GET"]  # the whole index, once
+    size = 64 * 64 * 4
+    for i in (7, 19, 0):
+        requests.log.clear()
+        requests.ranges.clear()
+        assert (reader.get_tensor(f"layer{i}") == i).all()
+        [(method, path, _)] = requests.log
+        assert (method, path.rsplit("/", 1)[1]) == ("GET", "ckpt-1.data-00000-of-00001")
+        # Tensors lie in the order written, and only this one's bytes are asked for.
+        assert requests.ranges == [f"bytes={i * size}-{(i + 1) * size - 1}"]

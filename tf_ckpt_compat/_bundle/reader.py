@@ -4,8 +4,9 @@ The reader follows `tensorflow/c/checkpoint_reader.cc` (the variable maps,
 with partitioned variables' slice keys hidden) and `BundleReader` in
 `tensorflow/core/util/tensor_bundle/tensor_bundle.cc` (lookups, the data
 shards, CRC checks, string tensors, byte order, reassembled slices). The
-`.index` table is opened once; each tensor is one lookup and one positioned
-read (one ranged request on object stores) of its shard.
+`.index` file is read once, whole (one request on object stores); each tensor
+is then one binary search of it and one positioned read (one ranged request)
+of its shard.
 
 Listings need no numpy; `get_tensor` does (and ml_dtypes for bfloat16 and the
 float8 and small integer types).
@@ -84,17 +85,20 @@ class CheckpointReader:
         index = prefix + ".index"
         self._fs = _storage.for_path(index)
         try:
-            size = self._fs.stat(index).size
+            # Read once, whole: it is small beside the data (about a hundred bytes a
+            # tensor), and each lookup then costs no request.
+            table = self._fs.read_bytes(index)
         except FileNotFoundError:
             raise tf_error(
                 tf_errors.NOT_FOUND,
                 "Unsuccessful TensorSliceReader constructor: Failed to find any matching files "
                 f"for {prefix}",
             ) from None
+        except OSError as e:
+            name, message = describe(e, index)
+            raise tf_error(getattr(tf_errors, name).code, message) from None
         try:
-            self._table = Table(
-                lambda offset, length: self._fs.read_range(index, offset, length), size
-            )
+            self._table = Table(lambda offset, length: table[offset : offset + length], len(table))
         except TableError as e:
             raise tf_error(tf_errors.DATA_LOSS, str(e)) from None
         try:
