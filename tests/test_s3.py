@@ -377,7 +377,7 @@ def test_only_the_loopback_is_contacted(s3_server):
     s3_server.violations.clear()
 
 
-# --- the tensor reader ------------------------------------------------------------------------------
+# --- the tensor reader ----------------------------------------------------------------------
 
 
 def test_reader_reads_the_index_once_and_each_tensor_in_one_ranged_request(s3_root, requests):
