@@ -26,7 +26,7 @@ _TYPES: dict[int, tuple[str, str]] = {
     7: ("string", "object"),
     8: ("complex64", "complex64"),
     9: ("int64", "int64"),
-    10: ("bool", "bool"),
+    10: ("bool", "bool_"),  # np.bool is numpy 2 only
     11: ("qint8", "quantized:i1"),
     12: ("quint8", "quantized:u1"),
     13: ("qint32", "quantized:i4"),
@@ -177,3 +177,14 @@ def import_ml_dtypes(name: str) -> Any:
             f"{name} tensors need ml_dtypes: pip install 'tf-ckpt-compat[tensors]'"
         ) from e
     return ml_dtypes
+
+
+def byteswapped(array: Any) -> Any:
+    """`array` with each element's bytes reversed (a complex number's two parts each).
+
+    Through an unsigned view of the same width: numpy's own `byteswap` leaves
+    ml_dtypes' types (bfloat16...) as they are on older ml_dtypes releases.
+    """
+    if array.dtype.kind == "c" or array.dtype.itemsize == 1:
+        return array.byteswap()
+    return array.view(f"u{array.dtype.itemsize}").byteswap().view(array.dtype)

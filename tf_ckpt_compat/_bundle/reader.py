@@ -20,7 +20,7 @@ from .. import _storage
 from .. import errors as tf_errors
 from .._errors import describe
 from . import crc32c, ordered_code, wire
-from .dtypes import RESOURCE, STRING, VARIANT, DType, import_numpy, proto_name
+from .dtypes import RESOURCE, STRING, VARIANT, DType, byteswapped, import_numpy, proto_name
 from .table import Table, TableError
 
 TYPE_CHECKING = False
@@ -255,7 +255,7 @@ class CheckpointReader:
             raise self._checksum_error(entry, actual)
         array = np.frombuffer(data, dtype=np_dtype).reshape(shape)
         if self._swap and np_dtype.itemsize > 1:
-            array = array.byteswap()
+            array = byteswapped(array)
         return array
 
     def _checksum_error(self, entry: wire.Entry, actual: int) -> Exception:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import sys
 
 from . import crc32c
-from .dtypes import STRING, enum_of, import_numpy
+from .dtypes import STRING, byteswapped, enum_of, import_numpy
 from .table import _TRAILER, FOOTER_LENGTH, MAGIC
 
 TYPE_CHECKING = False
@@ -105,7 +105,7 @@ def _encode_tensor(value: Any, order: str) -> tuple[int, list[int], bytes, int]:
     if not array.dtype.isnative:
         array = array.astype(array.dtype.newbyteorder("="))
     if order != sys.byteorder:
-        array = array.byteswap()  # complex: each part on its own, as TensorFlow swaps them
+        array = byteswapped(array)
     payload = array.tobytes()
     dtype_enum = enum_of(array.dtype)
     if dtype_enum is None:
