@@ -5,11 +5,17 @@ suite with a reason, so that a developer without TensorFlow is not misled.
 """
 
 import os
+import sys
+from pathlib import Path
 
 import pytest
 
 import tf_ckpt_compat
 from tf_ckpt_compat._backend import BACKENDS
+
+# The helpers this suite shares with tests/ (`storage_helpers`) live in tests/, which pytest
+# puts on the path only when it collects tests/. Appended, so that it shadows no other module.
+sys.path.append(str(Path(__file__).resolve().parents[1] / "tests"))
 
 
 def import_tensorflow():

@@ -17,24 +17,12 @@ import pytest
 from conftest import import_tensorflow
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from storage_helpers import make_tree
 
 from tf_ckpt_compat._match import get_matching_files, has_glob
 from tf_ckpt_compat._storage import LOCAL, for_path
 
 tf = import_tensorflow()
-
-
-def make_tree(root: Path, names: list[str], links: dict[str, str]) -> None:
-    """Creates files, directories (names ending with '/') and symbolic links."""
-    for name in names:
-        path = root / name
-        if name.endswith("/"):
-            path.mkdir(parents=True, exist_ok=True)
-        else:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(b"")
-    for name, target in links.items():
-        (root / name).symlink_to(target)
 
 
 @contextlib.contextmanager
@@ -279,7 +267,7 @@ def test_paths_cleaned_by_tensorflow(root: Path, pattern: str, absolute: bool):
 
 
 def test_unreadable_directories_match_nothing(tmp_path: Path):
-    make_tree(tmp_path, ["ok/x.index", "locked/x.index"], {})
+    make_tree(tmp_path, ["ok/x.index", "locked/x.index"])
     (tmp_path / "locked").chmod(0)
     try:
         with contextlib.suppress(PermissionError):
@@ -307,7 +295,7 @@ FUZZ_TREE = [
 @pytest.fixture(scope="module")
 def fuzz_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("fuzz")
-    make_tree(root, FUZZ_TREE, {})
+    make_tree(root, FUZZ_TREE)
     return root
 
 

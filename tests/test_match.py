@@ -16,20 +16,10 @@ from typing import Optional, Union
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
+from storage_helpers import make_tree
 
 from tf_ckpt_compat._fnmatch import compile_pattern
 from tf_ckpt_compat._match import GLOB_CHARS, get_matching_files, has_glob
-
-
-def make_tree(root: Path, names: list[str]) -> None:
-    """Creates files, and directories for names ending with '/'."""
-    for name in names:
-        path = root / name
-        if name.endswith("/"):
-            path.mkdir(parents=True, exist_ok=True)
-        else:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(b"")
 
 
 @pytest.fixture

@@ -8,8 +8,9 @@ an object store must differ from a disk (no `..`, no absolute URLs), the test
 says so and checks the difference. TensorFlow's own wording for schemes it
 does not serve, and its file:// results, were observed on TensorFlow 2.21.
 
-The helpers here (`counting`, `Logs`, `recorded_logs`) are shared with
-`test_s3.py`. The runs' files are written through the storage layer itself
+The helpers here (`Logs`, `recorded_logs`) are shared with `test_s3.py`;
+requests are counted by `storage_helpers.counting`, as in the benchmark. The
+runs' files are written through the storage layer itself
 (`testing.CheckpointDirectory`, `runner.build_layout`), as on a disk.
 """
 
@@ -27,6 +28,7 @@ from pathlib import Path
 import fsspec
 import pytest
 from fsspec.implementations.memory import MemoryFileSystem
+from storage_helpers import counting
 
 import tf_ckpt_compat
 from tf_ckpt_compat import _cli, _pure, _storage
@@ -70,58 +72,6 @@ def recorded_logs():
     handler = Logs()
     with runner.recording_logs(handler):
         yield handler.records
-
-
-@contextlib.contextmanager
-def counting(fs: object, methods: tuple[str, ...]):
-    """Records the outermost calls of `methods` on the fsspec instance `fs` as (name, path).
-
-    The pure backend gets this very instance from `fsspec.filesystem(scheme)`
-    (fsspec caches it); calls one method makes to another are not counted.
-    """
-    calls: list[tuple[str, str]] = []
-    depth = 0
-
-    def wrap(name: str, original):
-        def wrapper(*args, **kwargs):
-            nonlocal depth
-            if depth == 0:
-                calls.append((name, args[0] if args else kwargs.get("path")))
-            depth += 1
-            try:
-                return original(*args, **kwargs)
-            finally:
-                depth -= 1
-
-        return wrapper
-
-    for name in methods:
-        setattr(fs, name, wrap(name, getattr(fs, name)))
-    try:
-        yield calls
-    finally:
-        for name in methods:
-            delattr(fs, name)  # the class's method shows through again
-
-
-# fsspec's public methods a filesystem adapter could call, each a request (or more) on a store.
-FSSPEC_METHODS = (
-    "info",
-    "exists",
-    "isdir",
-    "isfile",
-    "ls",
-    "find",
-    "glob",
-    "cat_file",
-    "cat",
-    "open",
-    "pipe_file",
-    "rm_file",
-    "rm",
-    "mv",
-    "modified",
-)
 
 
 # --- fixtures -----------------------------------------------------------------------
@@ -281,7 +231,7 @@ def test_layout_same_as_local_disk(layout, tmp_path, memory_root):
 @pytest.mark.parametrize(
     "scenario", ITERATOR_SCENARIOS, ids=[scenario.name for scenario in ITERATOR_SCENARIOS]
 )
-def test_iterator_scenario_same_as_local_disk(scenario, tmp_path, memory_root, monkeypatch):
+def test_iterator_scenario_same_as_local_disk(scenario, tmp_path, memory_root):
     local = runner.run_iterator_scenario(scenario, FUNCTIONS, tmp_path)
     remote = runner.run_iterator_scenario(scenario, FUNCTIONS, memory_root)
     assert remote == local
@@ -339,7 +289,7 @@ def test_writer_family_same_as_local_disk(tmp_path, memory_root, memory_fs, monk
 
 def test_object_store_write_is_one_whole_object_upload(memory_root, memory_fs):
     directory = memory_root + "/run"
-    with counting(memory_fs, FSSPEC_METHODS) as calls:
+    with counting(memory_fs) as calls:
         tf_ckpt_compat.update_checkpoint_state(directory, directory + "/m-1")
     assert calls == [("pipe_file", directory + "/checkpoint")]
     assert memory_fs.ls(directory, detail=False) == [f"/{memory_root[9:]}/run/checkpoint"]
@@ -349,7 +299,7 @@ def test_other_fsspec_filesystems_write_a_temporary_file_and_rename(tmp_path):
     # fsspec's local:// has a real rename: TensorFlow's temporary file and rename then.
     url = f"local://{tmp_path}"
     fs = fsspec.filesystem("local")
-    with counting(fs, FSSPEC_METHODS) as calls:
+    with counting(fs) as calls:
         tf_ckpt_compat.update_checkpoint_state(url, url + "/m-1")
     assert [name for name, _ in calls] == ["pipe_file", "mv"]
     assert calls[0][1].startswith(url + "/checkpoint.tmp")
@@ -411,7 +361,7 @@ def test_a_failing_store_is_a_warning_not_a_crash(memory_root, memory_fs, monkey
 
 
 def _poll_calls(memory_fs, directory: str) -> list[tuple[str, str]]:
-    with counting(memory_fs, FSSPEC_METHODS) as calls:
+    with counting(memory_fs) as calls:
         tf_ckpt_compat.latest_checkpoint(directory)
     return calls
 
@@ -459,7 +409,7 @@ def test_requests_per_poll_with_glob_characters(memory_root, memory_fs):
 
 def test_requests_per_poll_over_an_iterator_run(memory_root, memory_fs):
     run = CheckpointDirectory(memory_root + "/run")
-    with FakeClock(start=1000.0) as clock, counting(memory_fs, FSSPEC_METHODS) as calls:
+    with FakeClock(start=1000.0) as clock, counting(memory_fs) as calls:
         run.publish(1)
         clock.at(1002.5, functools.partial(run.publish, 2))
         yielded = list(tf_ckpt_compat.checkpoints_iterator(run.directory, timeout=3))
@@ -620,7 +570,7 @@ def test_cli_exits_2_when_the_schemes_package_is_missing(fresh_schemes, monkeypa
     )
 
 
-def test_cli_watch_of_an_unknown_scheme_exits_at_once(tmp_path):
+def test_cli_watch_of_an_unknown_scheme_exits_at_once():
     env = {**os.environ, "PYTHONPATH": str(ROOT), "TF_CKPT_COMPAT_BACKEND": "pure"}
     command = [sys.executable, "-m", "tf_ckpt_compat", "watch", "foo://bucket/run"]
     done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)

@@ -1,34 +1,46 @@
 """The pure backend against a real S3 server: moto's, on 127.0.0.1, through s3fs.
 
-The server runs in this process on a free loopback port; s3fs reaches it
-through fsspec's configuration only (`fsspec.config.conf["s3"]`, or the
-`FSSPEC_S3` variable for a subprocess), as a user would configure it. While
-the server is up, every socket connection this process opens is checked: one
-to any address but the loopback fails the test run. Requests are counted as
-the server receives them.
+The server (`storage_helpers.moto_s3`) runs in this process on a free loopback
+port; s3fs reaches it through fsspec's configuration only
+(`fsspec.config.conf["s3"]`, or the `FSSPEC_S3` variable for a subprocess), as
+a user would configure it. While the server is up, every socket connection
+this process opens is checked: one to any address but the loopback fails the
+test run. Requests are counted as the server receives them.
+
+In CI (`CI=true`) a missing moto or s3fs fails the run; elsewhere it skips
+this file with a reason.
 """
 
 from __future__ import annotations
 
 import contextlib
 import functools
-import ipaddress
+import importlib
 import json
-import logging
 import os
 import socket
 import subprocess
 import sys
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
-from typing import NamedTuple
 
 import fsspec
 import pytest
 
-pytest.importorskip("s3fs")
-moto_server = pytest.importorskip("moto.server")
 
+def import_s3_packages() -> None:
+    """Fails in CI (`CI=true`), and skips this file elsewhere, when moto or s3fs is missing."""
+    for name in ("s3fs", "moto.server"):
+        if os.environ.get("CI") == "true":
+            importlib.import_module(name)
+        else:
+            pytest.importorskip(name, reason="the S3 tests need moto[server] and s3fs")
+
+
+import_s3_packages()
+
+from storage_helpers import Requests, S3Server, moto_s3  # noqa: E402
 from test_remote import FUNCTIONS, recorded_logs  # noqa: E402
 
 import tf_ckpt_compat  # noqa: E402
@@ -61,117 +73,16 @@ S3_SCENARIOS = [
 ]
 
 
-class _Requests:
-    """WSGI middleware: the requests the server receives, as (method, path, query).
-
-    `log` holds every request, the trainer's writes (through the same storage
-    layer) included; `ranges`, each request's Range header (None without one).
-    """
-
-    def __init__(self, app) -> None:
-        self.app = app
-        self.log: list[tuple[str, str, str]] = []
-        self.ranges: list[str | None] = []
-
-    def __call__(self, environ, start_response):
-        self.log.append(
-            (environ["REQUEST_METHOD"], environ["PATH_INFO"], environ.get("QUERY_STRING", ""))
-        )
-        self.ranges.append(environ.get("HTTP_RANGE"))
-        return self.app(environ, start_response)
-
-    def kinds(self) -> list[str]:
-        """HEAD, GET, LIST, PUT, DELETE... one per request, in order."""
-        return [
-            "LIST" if method == "GET" and "list-type" in query else method
-            for method, _, query in self.log
-        ]
-
-
-def _loopback_only(violations: list):
-    """Wraps socket.socket.connect to refuse, and record, any non-loopback address."""
-    original_connect = socket.socket.connect
-    original_connect_ex = socket.socket.connect_ex
-
-    def allowed(sock: socket.socket, address: object) -> bool:
-        if sock.family not in (socket.AF_INET, socket.AF_INET6):
-            return True  # AF_UNIX: a local file
-        try:
-            return ipaddress.ip_address(address[0]).is_loopback  # type: ignore[index]
-        except ValueError:  # a host name: connect would resolve it itself
-            return False
-
-    def connect(sock, address):
-        if not allowed(sock, address):
-            violations.append(address)
-            raise OSError(f"test_s3: refused a connection to {address!r}")
-        return original_connect(sock, address)
-
-    def connect_ex(sock, address):
-        if not allowed(sock, address):
-            violations.append(address)
-            raise OSError(f"test_s3: refused a connection to {address!r}")
-        return original_connect_ex(sock, address)
-
-    return connect, connect_ex
-
-
-class S3Server(NamedTuple):
-    requests: _Requests
-    options: dict  # fsspec's storage options for s3
-    violations: list  # connections refused by the loopback guard
-
-
 @pytest.fixture(scope="module")
-def s3_server():
-    """moto's S3 on 127.0.0.1 (a free port), s3fs configured for it, a bucket; yields the log."""
-    violations: list = []
-    connect, connect_ex = _loopback_only(violations)
-    werkzeug = logging.getLogger("werkzeug")
-    saved_level = werkzeug.level
-    werkzeug.setLevel(logging.ERROR)  # its one line per request
-    with pytest.MonkeyPatch.context() as m:
-        m.setattr(socket.socket, "connect", connect)
-        m.setattr(socket.socket, "connect_ex", connect_ex)
-        for key in list(os.environ):
-            if key.startswith("AWS_") or key.lower() in ("http_proxy", "https_proxy", "all_proxy"):
-                m.delenv(key)
-        # Dummy credentials, and no lookup anywhere else for others: no instance
-        # metadata, no profile or SSO configuration, no proxy.
-        m.setenv("AWS_ACCESS_KEY_ID", "testing")
-        m.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-        m.setenv("AWS_DEFAULT_REGION", "us-east-1")
-        m.setenv("AWS_EC2_METADATA_DISABLED", "true")
-        m.setenv("AWS_CONFIG_FILE", os.devnull)
-        m.setenv("AWS_SHARED_CREDENTIALS_FILE", os.devnull)
-        m.setenv("NO_PROXY", "127.0.0.1")
-        server = moto_server.ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-        server.start()
-        requests = _Requests(server._server.app)
-        server._server.app = requests
-        host, port = server.get_host_and_port()
-        assert host == "127.0.0.1"
-        options = {
-            "key": "testing",
-            "secret": "testing",
-            "client_kwargs": {"endpoint_url": f"http://127.0.0.1:{port}"},
-        }
-        m.setitem(fsspec.config.conf, "s3", options)
-        try:
-            fsspec.filesystem("s3").call_s3("create_bucket", Bucket=BUCKET)
-            yield S3Server(requests, options, violations)
-        finally:
-            server.stop()
-            werkzeug.setLevel(saved_level)
-            # Instances hold connections to the stopped server.
-            fsspec.get_filesystem_class("s3").clear_instance_cache()
-    assert violations == [], f"connections to non-loopback addresses: {violations}"
+def s3_server() -> Iterator[S3Server]:
+    """moto's S3 on 127.0.0.1, s3fs configured for it, the test bucket; yields its log."""
+    with moto_s3(BUCKET) as server:
+        yield server
 
 
 @pytest.fixture
 def requests(s3_server):
-    s3_server.requests.log.clear()
-    s3_server.requests.ranges.clear()
+    s3_server.requests.clear()
     return s3_server.requests
 
 
@@ -190,8 +101,8 @@ def other_client(url: str) -> tuple[object, str]:
     return fs, fs._strip_protocol(url)
 
 
-def _poll(requests: _Requests, directory: str) -> list[str]:
-    requests.log.clear()
+def _poll(requests: Requests, directory: str) -> list[str]:
+    requests.clear()
     tf_ckpt_compat.latest_checkpoint(directory)
     return requests.kinds()
 
@@ -297,7 +208,7 @@ def test_requests_per_poll(s3_root, requests):
 def test_requests_per_poll_over_an_iterator_run(s3_root, requests):
     run = CheckpointDirectory(s3_root + "/run")
     run.publish(1)
-    requests.log.clear()
+    requests.clear()
     with FakeClock(start=1000.0) as clock:
         clock.at(1002.5, functools.partial(run.publish, 2))
         yielded = list(tf_ckpt_compat.checkpoints_iterator(run.directory, timeout=3))
@@ -389,14 +300,13 @@ def test_reader_reads_the_index_once_and_each_tensor_in_one_ranged_request(s3_ro
     prefix = s3_root + "/run/ckpt-1"
     tensors = {f"layer{i}": np.full((64, 64), i, np.float32) for i in range(20)}
     write_bundle(prefix, tensors, for_path(prefix))
-    requests.log.clear()
+    requests.clear()
     reader = tf_ckpt_compat.compat.v1.train.NewCheckpointReader(prefix)
     assert len(reader.get_variable_to_shape_map()) == 20
     assert requests.kinds() == ["GET"]  # the whole index, once
     size = 64 * 64 * 4
     for i in (7, 19, 0):
-        requests.log.clear()
-        requests.ranges.clear()
+        requests.clear()
         assert (reader.get_tensor(f"layer{i}") == i).all()
         [(method, path, _)] = requests.log
         assert (method, path.rsplit("/", 1)[1]) == ("GET", "ckpt-1.data-00000-of-00001")
