@@ -38,6 +38,13 @@ def test_signatures_equal_tensorflows(tf):
             tf.compat.v1.train.get_checkpoint_mtimes,
         ),
         (tf_ckpt_compat.compat.v1.train.remove_checkpoint, tf.compat.v1.train.remove_checkpoint),
+        (tf_ckpt_compat.load_checkpoint, tf.train.load_checkpoint),
+        (tf_ckpt_compat.list_variables, tf.train.list_variables),
+        (tf_ckpt_compat.load_variable, tf.train.load_variable),
+        (
+            tf_ckpt_compat.compat.v1.train.NewCheckpointReader,
+            tf.compat.v1.train.NewCheckpointReader,
+        ),
     ]
     for ours, theirs in pairs:
         assert inspect.signature(ours) == inspect.signature(theirs), ours.__name__

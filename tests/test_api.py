@@ -2,6 +2,7 @@
 
 import importlib
 import inspect
+import subprocess
 import sys
 
 import pytest
@@ -26,6 +27,10 @@ TF_SIGNATURES = {
     "remove_checkpoint": (
         "(checkpoint_prefix, checkpoint_format_version=2, meta_graph_suffix='meta')"
     ),
+    "load_checkpoint": "(ckpt_dir_or_file)",
+    "list_variables": "(ckpt_dir_or_file)",
+    "load_variable": "(ckpt_dir_or_file, name)",
+    "NewCheckpointReader": "(filepattern)",
 }
 V1_UPDATE = (
     "(save_dir, model_checkpoint_path, all_model_checkpoint_paths=None, latest_filename=None, "
@@ -45,7 +50,15 @@ def test_v1_update_checkpoint_state_signature_is_tensorflows():
 
 
 @pytest.mark.parametrize(
-    "name", ["checkpoints_iterator", "latest_checkpoint", "get_checkpoint_state"]
+    "name",
+    [
+        "checkpoints_iterator",
+        "latest_checkpoint",
+        "get_checkpoint_state",
+        "load_checkpoint",
+        "list_variables",
+        "load_variable",
+    ],
 )
 def test_namespaces_share_objects(name):
     objects = {
@@ -53,6 +66,22 @@ def test_namespaces_share_objects(name):
         for module in (tf_ckpt_compat, train, compat.v1.train, compat.v2.train)
     }
     assert len(objects) == 1
+
+
+def test_lazy_names_are_reachable_as_users_write_them():
+    # In a fresh interpreter: here, the pytest plugin has imported `testing` already.
+    code = (
+        "import sys, tf_ckpt_compat as t\n"
+        "assert 'tf_ckpt_compat.testing' not in sys.modules\n"
+        "assert t.testing.FakeClock and t.errors.NotFoundError and t.CheckpointReader\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+    from tf_ckpt_compat._bundle.reader import CheckpointReader
+
+    assert tf_ckpt_compat.CheckpointReader is CheckpointReader
+    assert tf_ckpt_compat.compat.v1.train.NewCheckpointReader is tf_ckpt_compat.NewCheckpointReader
+    with pytest.raises(AttributeError):
+        tf_ckpt_compat.no_such_name  # noqa: B018
 
 
 def test_contrib_training():
