@@ -96,11 +96,25 @@ def _many_variables(tf: Any, directory: str) -> str:
     return prefix
 
 
+def _sharded(tf: Any, directory: str) -> str:
+    import numpy as np
+
+    variables = {f"v{i}": tf.Variable(np.full((100,), i, np.float32)) for i in range(6)}
+    # Shards of at most 1,000 bytes: three data files, as a large model's save makes.
+    policy = tf.train.experimental.MaxShardSizePolicy(max_shard_size=1000)
+    options = tf.train.CheckpointOptions(experimental_sharding_callback=policy)
+    prefix: str = tf.train.Checkpoint(**variables).save(
+        os.path.join(directory, "ckpt"), options=options
+    )
+    return prefix
+
+
 WRITERS: dict[str, Callable[[Any, str], str]] = {
     "tf2_dtypes": _tf2_dtypes,
     "tf1_partitioned": _tf1_partitioned,
     "optimizer_slots": _optimizer_slots,
     "many_variables": _many_variables,
+    "sharded": _sharded,
 }
 
 _written: dict[str, str] = {}
@@ -120,8 +134,11 @@ def copy_of(kind: str, directory: str) -> str:
     return os.path.join(directory, os.path.basename(source))
 
 
-def damage(prefix: str, how: str, target: str) -> None:
-    """Damages checkpoint `prefix` as `how` says (`CORRUPTIONS`); `target` names a tensor."""
+def damage(prefix: str, how: str, targets: tuple[str, ...]) -> None:
+    """Damages checkpoint `prefix` as `how` says; a checksum's is that of `targets[0]`.
+
+    `how` is one of `CORRUPTIONS`.
+    """
     index, data = prefix + ".index", prefix + DATA
     if how == "bad_magic":
         _flip(index, os.path.getsize(index) - 1)
@@ -133,13 +150,14 @@ def damage(prefix: str, how: str, target: str) -> None:
         _flip(index, 10)
     elif how == "no_data":
         os.remove(data)
+
     elif how == "short_data":
         os.truncate(data, 20)
     elif how in ("data_checksum", "string_length_checksum"):
         from .._bundle.reader import CheckpointReader  # where TensorFlow put `target`
 
-        entry = CheckpointReader(prefix)._lookup(target.encode())
-        assert entry is not None, target
+        entry = CheckpointReader(prefix)._lookup(targets[0].encode())
+        assert entry is not None, targets
         _flip(data, entry.offset + (0 if how == "string_length_checksum" else entry.size - 1))
     else:
         raise ValueError(f"no such damage: {how}")

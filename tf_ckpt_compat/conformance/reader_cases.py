@@ -17,7 +17,7 @@ from .checkpoints import CORRUPTIONS, WRITERS
 class ReaderCase(NamedTuple):
     name: str
     checkpoint: str  # a key of checkpoints.WRITERS
-    damage: str | None = None  # one of checkpoints.CORRUPTIONS
+    damage: str | None = None  # how checkpoints.damage breaks it
     # Tensors to read whatever the listing says (damaged checkpoints list nothing).
     targets: tuple[str, ...] = ()
     # Read through the run directory (its state file) instead of the prefix.
@@ -43,3 +43,5 @@ READER_CASES: tuple[ReaderCase, ...] = (
         for how in CORRUPTIONS
     ),
 )
+# TensorFlow aborts the whole process (a failed CHECK) when one data file of a
+# sharded bundle is missing: no case can compare that.

@@ -408,7 +408,7 @@ def run_reader_case(
     directory = os.path.join(root, "run")
     prefix = checkpoints.copy_of(case.checkpoint, directory)
     if case.damage is not None:
-        checkpoints.damage(prefix, case.damage, case.targets[0])
+        checkpoints.damage(prefix, case.damage, case.targets)
     where = directory if case.through_directory else prefix
     normalize = _normalizer(root)
     trace: list[tuple[object, ...]] = []
