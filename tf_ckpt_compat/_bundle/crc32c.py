@@ -53,14 +53,25 @@ def _fast_extend() -> Callable[[bytes | bytearray | memoryview, int], int] | Non
     return function
 
 
-_fast = _fast_extend()
-FAST = _fast is not None
+# Below this, the pure loop is as quick as importing the C one (about 25 ms: the
+# package reads its own metadata), so listing a small checkpoint imports nothing.
+_SMALL = 4096
+_fast: list[Callable[[bytes | bytearray | memoryview, int], int] | None] = []
+
+
+def fast() -> bool:
+    """Whether the C implementation is installed (importing it on first use)."""
+    if not _fast:
+        _fast.append(_fast_extend())
+    return _fast[0] is not None
 
 
 def extend(crc: int, data: bytes | bytearray | memoryview) -> int:
     """The CRC-32C of the bytes `crc` covers followed by `data` (`crc32c::Extend`)."""
-    if _fast is not None:
-        return _fast(data, crc)
+    if len(data) >= _SMALL and fast():
+        function = _fast[0]
+        assert function is not None
+        return function(data, crc)
     return pure_extend(crc, data)
 
 
