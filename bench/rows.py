@@ -369,7 +369,31 @@ def parse_state(config: Config) -> Report:
         f"{growth:.2f}× ({'holds' if growth <= 1.5 else 'MISSED'}). The state files list "
         f"relative names with timestamps, as `tf.train.CheckpointManager` writes them."
     )
+    size, peak = escape_heavy_parse_peak(250_000 if config.quick else 1_000_000)
+    report.notes.append(
+        f"Row 3, memory (target: a peak under 5× the file): parsing an escape-heavy state file "
+        f"of {size / 1e6:.2f} MB (one path of C escapes) peaks at {fmt_kb(peak / 1024)} "
+        f"of allocations (tracemalloc), {peak / size:.1f}× its size "
+        f"({'holds' if peak < 5 * size else 'MISSED'}; pure side only)."
+    )
     return report
+
+
+def escape_heavy_parse_peak(size: int) -> tuple[int, int]:
+    """(the text's length, the tracemalloc peak of parsing it) for a file of about `size` chars."""
+    import tracemalloc
+
+    from tf_ckpt_compat import _textformat
+
+    unit = "\\t\\n\\001\\x41\\x4\\303\\251\\u00e9"
+    text = 'model_checkpoint_path: "' + unit * (size // len(unit)) + '"\n'
+    tracemalloc.start()
+    try:
+        _textformat.parse(text)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    return len(text), peak
 
 
 def write_state(config: Config) -> Report:

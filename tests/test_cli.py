@@ -26,7 +26,7 @@ from pathlib import Path
 import pytest
 
 import tf_ckpt_compat
-from tf_ckpt_compat import _cli
+from tf_ckpt_compat import _cli, _demo
 from tf_ckpt_compat._cli.exits import TABLE
 from tf_ckpt_compat._storage.local import LocalFileSystem
 from tf_ckpt_compat.testing import CheckpointDirectory
@@ -76,7 +76,7 @@ def start(*args: str, **kwargs) -> subprocess.Popen:
     proc = subprocess.Popen(
         [*COMMAND, *args],
         text=True,
-        env=ENV,
+        env={**ENV, **kwargs.pop("env", {})},
         cwd=ROOT,
         stdin=subprocess.DEVNULL,
         preexec_fn=_default_signal_dispositions,
@@ -244,6 +244,29 @@ def test_state_text_lists_each_checkpoint_and_its_files(run):
     for name in ("model.ckpt-2.data-00000-of-00001", "model.ckpt-2.index"):
         size = os.path.getsize(os.path.join(run.directory, name))
         assert re.search(rf"^ +{size}  \S+  {re.escape(name)}$", result.stdout, re.M)
+
+
+def _strict_json(text: str) -> object:
+    def refuse(constant: str) -> object:
+        raise ValueError(f"not strict JSON: {constant}")
+
+    return json.loads(text, parse_constant=refuse)
+
+
+def test_state_json_is_strict_json_with_non_finite_timestamps(tmp_path, capsys):
+    run = CheckpointDirectory(tmp_path)
+    run.write_files(1)
+    run.write_state(
+        f'model_checkpoint_path: "{run.prefix(1)}"\n'
+        "all_model_checkpoint_timestamps: nan\n"
+        "all_model_checkpoint_timestamps: inf\n"
+        "all_model_checkpoint_timestamps: 1.5\n"
+        "last_preserved_timestamp: -inf\n"
+    )
+    assert _cli.main(["state", str(tmp_path), "--format", "json"]) == 0
+    report = _strict_json(capsys.readouterr().out)
+    assert report["all_model_checkpoint_timestamps"] == ["NaN", "Infinity", 1.5]
+    assert report["last_preserved_timestamp"] == "-Infinity"
 
 
 def test_the_readme_lists_the_exit_statuses_of_the_help():
@@ -428,6 +451,89 @@ def test_a_closed_output_pipe_ends_quietly(run):
     assert proc.stderr.read() == ""
 
 
+def redirected(redirection: str, *args: str, env: dict | None = None):
+    """The command line with a shell redirection of its own streams, such as `2>&-`."""
+    return subprocess.run(
+        ["sh", "-c", f'exec "$@" {redirection}', "sh", *COMMAND, *args],
+        capture_output=True,
+        text=True,
+        env={**ENV, **(env or {})},
+        cwd=ROOT,
+        stdin=subprocess.DEVNULL,
+        timeout=DEADLINE,
+    )
+
+
+def test_a_closed_stderr_still_gives_the_result(run):
+    result = redirected("2>&-", "latest", run.directory)
+    assert (result.returncode, result.stdout) == (0, run.prefix(2) + "\n")
+
+
+def test_a_closed_stderr_still_gives_the_status(tmp_path):
+    result = redirected("2>&-", "latest", str(tmp_path))
+    assert (result.returncode, result.stdout) == (1, "")
+
+
+@pytest.mark.parametrize(
+    "redirection, reason",
+    [(">&-", "standard output is closed"), (">/dev/full", "No space left on device")],
+    ids=["closed", "full"],
+)
+def test_an_output_that_cannot_be_written_exits_74(run, redirection, reason):
+    result = redirected(redirection, "latest", run.directory)
+    assert_one_line_error(result, 74)
+    assert reason in result.stderr
+
+
+def test_a_path_the_output_encoding_cannot_represent_exits_74(tmp_path):
+    run = CheckpointDirectory(tmp_path)
+    run.write_files(1)
+    run.write_state('model_checkpoint_path: "/runs/\u65e5\u672c/ckpt-1"\n')
+    result = cli("state", str(tmp_path), env={"PYTHONIOENCODING": "latin-1"})
+    assert_one_line_error(result, 74)
+    assert "PYTHONIOENCODING=utf-8" in result.stderr
+    assert result.stdout == ""
+
+
+def test_a_path_the_output_encoding_cannot_represent_exits_74_in_watch(tmp_path):
+    run = CheckpointDirectory(tmp_path / "\u65e5\u672c")
+    run.publish(1)
+    result = cli("watch", run.directory, "--timeout", "0", env={"PYTHONIOENCODING": "latin-1"})
+    assert_one_line_error(result, 74)
+
+
+def _mapped(pid: int, library: str) -> bool:
+    with open(f"/proc/{pid}/maps") as maps:
+        return library in maps.read()
+
+
+_JSON_LIBRARY = getattr(__import__("_json"), "__file__", None)
+
+
+@pytest.mark.skipif(
+    _JSON_LIBRARY is None or not os.path.exists("/proc/self/maps"),
+    reason="needs /proc and json's C accelerator as a shared library",
+)
+@pytest.mark.parametrize(
+    "signum, status", [(signal.SIGINT, 130), (signal.SIGTERM, 143)], ids=["ctrl-c", "sigterm"]
+)
+def test_a_signal_during_the_imports_exits_quietly(tmp_path, signum, status):
+    # Synchronised on the command line's own imports: json's C library is mapped
+    # when they import json. Compiled from source (a first run after installing),
+    # the imports that follow take tens of milliseconds.
+    library = os.path.basename(_JSON_LIBRARY)
+    no_bytecode = {"PYTHONDONTWRITEBYTECODE": "1", "PYTHONPYCACHEPREFIX": str(tmp_path / "pyc")}
+    for delay in (0, 0.002, 0.005, 0.01, 0.02, 0.04):
+        proc = start("watch", str(tmp_path / "not-yet"), env=no_bytecode)
+        deadline = time.monotonic() + DEADLINE
+        while not _mapped(proc.pid, library):
+            assert proc.poll() is None and time.monotonic() < deadline
+        time.sleep(delay)
+        proc.send_signal(signum)
+        out, err = proc.communicate(timeout=DEADLINE)
+        assert (proc.returncode, out, err) == (status, "", ""), f"signal {delay} s after json"
+
+
 def watch_on_a_terminal(directory: str, columns: int, timeout: str) -> tuple[str, str]:
     """Runs a watch with its stderr on a terminal; returns its stdout and what the terminal got."""
     controller, terminal = pty.openpty()
@@ -507,6 +613,20 @@ def test_demo_reports_a_failed_trainer(tmp_path):
     assert result.stdout.splitlines()[-1].startswith("demo: 0 published, 0 found")
 
 
+def test_a_failed_trainer_ends_the_demo_at_once(tmp_path, monkeypatch, capsys):
+    # A watch timeout of a minute: the demo must not wait for it.
+    monkeypatch.setattr(_demo, "TIMEOUT_SLACK", 60.0)
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    started = time.monotonic()
+    status = _cli.main(["demo", "--interval", "0", "--dir", str(blocker / "run")])
+    assert time.monotonic() - started < 10
+    assert status == 1
+    err = capsys.readouterr().err
+    assert err.startswith("tf-ckpt-compat: error: the demo trainer failed: ")
+    assert len(err.splitlines()) == 1
+
+
 def test_sigterm_stops_the_demo_and_removes_its_directory():
     proc = start("demo", "--interval", "30")
     intro = Lines(proc.stdout).next()
@@ -545,6 +665,10 @@ def test_sigterm_stops_the_demo_and_removes_its_directory():
         (["demo", "--checkpoints", "0"], {}, 2),
         (["demo", "--checkpoints", "two"], {}, 2),
         (["demo", "--interval", "-1"], {}, 2),
+        # Past what time.sleep and threading waits accept: OverflowError mid-watch.
+        (["watch", "{dir}", "--min-interval", "1e10"], {}, 2),
+        (["watch", "{dir}", "--timeout", "inf"], {}, 2),
+        (["demo", "--interval", "1e12"], {}, 2),
         (["demo", "--dir", "{dir}"], {}, 2),  # not empty
         (["latest", "{dir}"], {"TF_CKPT_COMPAT_BACKEND": "bogus"}, 2),
         (["watch", "{dir}"], {"TF_CKPT_COMPAT_TF_VERSION": "two"}, 2),

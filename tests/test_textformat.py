@@ -13,6 +13,7 @@ import pickle
 import struct
 import sys
 import time
+import tracemalloc
 import warnings
 
 import google.protobuf
@@ -444,6 +445,34 @@ def test_parse_time_is_linear_in_the_number_of_escapes():
     assert large_time < 30 * small_time
 
 
+def _escape_heavy_file(size: int) -> str:
+    unit = "\\t\\n\\001\\x41\\x4\\303\\251\\u00e9"
+    return 'model_checkpoint_path: "' + unit * (size // len(unit)) + '"\n'
+
+
+def _adjacent_literals_file(size: int) -> str:
+    return "model_checkpoint_path: " + '"a" ' * (size // 4) + "\n"
+
+
+def _adjacent_escaped_literals_file(size: int) -> str:
+    return "all_model_checkpoint_paths: " + '"\\n" ' * (size // 5) + "\n"
+
+
+@pytest.mark.parametrize(
+    "make", [_escape_heavy_file, _adjacent_literals_file, _adjacent_escaped_literals_file]
+)
+def test_parse_memory_is_a_small_multiple_of_the_file_size(make):
+    # Lists of a small object per escape or per literal once took 14 to 27 times the size.
+    text = make(300_000)
+    tracemalloc.start()
+    try:
+        parse(text)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 5 * len(text)
+
+
 # --- The rules, one by one ---------------------------------------------------------------------
 
 
@@ -720,6 +749,8 @@ def test_canonical_files_take_the_fast_path_with_protobufs_result(lines):
         "last_preserved_timestamp: 1_0.0\n",  # float() accepts it, protobuf does not
         "all_model_checkpoint_timestamps: [1.0]\n",  # list syntax
         "\n",  # an empty line
+        'model_checkpoint_path: "\udc98"\n',  # a lone surrogate: not UTF-8
+        'all_model_checkpoint_paths: "\u00e9\ud800"\n',
     ],
 )
 def test_other_files_take_the_full_parser(text):

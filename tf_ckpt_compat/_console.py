@@ -22,6 +22,10 @@ def one_line(text: object) -> str:
     return " ".join(str(text).split())
 
 
+class OutputError(Exception):
+    """A result that could not be written on standard output (not a closed pipe)."""
+
+
 class Console:
     """Where the command line writes, one whole line at a time.
 
@@ -35,7 +39,8 @@ class Console:
 
     def __init__(self, verbose: bool) -> None:
         self._lock = threading.Lock()
-        self._live = sys.stderr.isatty()
+        # Standard error may be closed (`2>&-`): Python then makes it None.
+        self._live = sys.stderr is not None and sys.stderr.isatty()
         self._describe: Callable[[], str] | None = None
         self._painted = False
         self._closing = threading.Event()
@@ -53,20 +58,50 @@ class Console:
             logging.getLogger(name).setLevel(level)
 
     def result(self, line: str) -> None:
-        """Writes a result line on standard output."""
+        """Writes a result line on standard output.
+
+        Raises:
+          BrokenPipeError: when the reader has gone (`| head -1`).
+          OutputError: when the line cannot be written for any other reason.
+        """
+        stdout = sys.stdout
+        if stdout is None:  # closed (`>&-`)
+            raise OutputError("cannot write the results: standard output is closed")
         with self._cleared():
-            sys.stdout.write(line + "\n")
-            sys.stdout.flush()
+            try:
+                stdout.write(line + "\n")
+                stdout.flush()
+            except BrokenPipeError:
+                raise
+            except UnicodeEncodeError as e:
+                raise OutputError(
+                    f"cannot write {e.object[e.start : e.end]!r} on standard output, whose "
+                    f"encoding is {stdout.encoding} (set PYTHONIOENCODING=utf-8)"
+                ) from None
+            except (OSError, ValueError) as e:  # ValueError: a stream closed by a host program
+                reason = e.strerror if isinstance(e, OSError) and e.strerror else e
+                raise OutputError(
+                    f"cannot write the results on standard output: {reason}"
+                ) from None
 
     def error(self, message: str) -> None:
         """Writes `tf-ckpt-compat: error: <message>` on standard error."""
         self.stderr_line(f"{PROG}: error: {one_line(message)}")
 
     def stderr_line(self, line: str) -> None:
-        """Writes one line on standard error, clearing the status line first."""
+        """Writes one line on standard error, clearing the status line first.
+
+        A standard error that is closed or fails is left out: there is nowhere
+        to say so, and the results on standard output still count.
+        """
         with self._cleared():
-            sys.stderr.write(line + "\n")
-            sys.stderr.flush()
+            if sys.stderr is None:
+                return
+            try:
+                sys.stderr.write(line + "\n")
+                sys.stderr.flush()
+            except (OSError, ValueError):
+                pass
 
     def show_status(self, describe: Callable[[], str] | None) -> None:
         """Shows `describe()` as the status line, repainted until replaced; None hides it."""

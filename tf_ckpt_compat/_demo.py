@@ -129,4 +129,6 @@ class Trainer(threading.Thread):
                 f"; found {latencies[0]:.2f} to {latencies[-1]:.2f} s after publication "
                 f"(mean {mean:.2f} s; the iterator polls once a second)"
             )
+        if self.error is not None:
+            return line + "; the trainer failed"
         return line + f"; the watch ended after {self.watch_timeout:g} s without a new one"

@@ -216,7 +216,8 @@ def _parse_canonical(text: str) -> CheckpointState | None:
     """The state, if `text` is in the plain form TensorFlow writes; else None.
 
     That form is one `name: value` line per field, strings in double quotes
-    with no quote or backslash inside (so no escapes), and doubles as `repr`
+    with no quote or backslash inside (so no escapes) and valid as UTF-8
+    (no lone surrogate), and doubles as `repr`
     writes them. For such text every rule of the full parser reduces to this
     (a string is its body, a double is `float`, the last singular field wins),
     and it is read several times faster: it is what every poll reads. Anything
@@ -224,6 +225,11 @@ def _parse_canonical(text: str) -> CheckpointState | None:
     """
     if text and not text.endswith("\n"):
         return None
+    if not text.isascii():  # O(1): only text with other characters is encoded
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate, which protobuf refuses
+            return None
     state = CheckpointState()
     paths = state.all_model_checkpoint_paths
     stamps = state.all_model_checkpoint_timestamps
@@ -332,32 +338,62 @@ def _parse_string(src: str, pos: int) -> tuple[int, str]:
     """A string value: one or more adjacent quoted literals, concatenated."""
     if pos == len(src) or src[pos] not in _QUOTES:
         raise _error(src, pos, f"Expected string but found: {_token(src, pos)!r}")
-    chunks: list[bytes] = []
+    # One growing buffer, not a list of each literal's bytes: a file of many
+    # short literals would cost tens of bytes of object headers per literal.
+    data = bytearray()
+    literals = 0
+    body = ""
     while True:
         token_end, escaped = _scan_quoted(src, pos)
-        token = src[pos:token_end]
-        if len(token) < 2 or token[-1] != token[0]:
-            raise _error(src, pos, f"String missing ending quote: {token!r}")
-        body = token[1:-1]
+        if token_end - pos < 2 or src[token_end - 1] != src[pos]:
+            raise _error(src, pos, f"String missing ending quote: {src[pos:token_end]!r}")
         try:
-            chunks.append(_unescape(body) if escaped else body.encode("utf-8"))
+            if escaped:
+                data += _unescape(src, pos + 1, token_end - 1)
+            else:
+                body = src[pos + 1 : token_end - 1]
+                data += body.encode("utf-8")
         except UnicodeError as e:
             raise _error(src, pos, str(e)) from None
+        literals += 1
         pos = _skip_space(src, token_end)
         # Adjacent literals make one value, whose UTF-8 may span them.
         if pos == len(src) or src[pos] not in _QUOTES:
             break
-    if len(chunks) == 1 and not escaped:
+    if literals == 1 and not escaped:
         return pos, body  # the common case: the text as written
     try:
-        return pos, b"".join(chunks).decode("utf-8")
+        return pos, data.decode("utf-8")
     except UnicodeDecodeError as e:
         # protobuf reports it against the token after the literals.
         raise _error(src, pos, f"Couldn't parse string: {e}") from None
 
 
-def _unescape(body: str) -> bytes:
-    """The bytes protobuf's Python `text_encoding.CUnescape` makes of `body`.
+class _Pieces:
+    """A long string written in many small pieces, in a bounded list.
+
+    A list of every piece would cost 8 bytes a piece, several times the text of
+    an escape-heavy file: the pieces are joined every few thousand instead.
+    """
+
+    __slots__ = ("_joined", "_pieces")
+
+    def __init__(self) -> None:
+        self._joined: list[str] = []
+        self._pieces: list[str] = []
+
+    def write(self, piece: str) -> None:
+        self._pieces.append(piece)
+        if len(self._pieces) == 4096:
+            self._joined.append("".join(self._pieces))
+            self._pieces.clear()
+
+    def getvalue(self) -> str:
+        return "".join([*self._joined, "".join(self._pieces)])
+
+
+def _unescape(src: str, start: int, end: int) -> bytes:
+    """The bytes protobuf's Python `text_encoding.CUnescape` makes of `src[start:end]`.
 
     CUnescape widens one-digit `\\x` escapes to two digits, decodes `\\u` and
     `\\U` escapes with the `raw_unicode_escape` codec, then decodes the UTF-8 of
@@ -365,35 +401,39 @@ def _unescape(body: str) -> bytes:
     their errors are kept, with their quirks (a `\\u005c` joins the escape
     after it; a backslash before a character above U+00FF leaves `\\uXXXX`).
     """
+    # Each stage replaces the text of the one before, which nothing else holds:
+    # a long string is in memory two or three times at most.
+    body = src[start:end]
     if "\\x" in body:
         body = _widen_hex_escapes(body)
     # This codec never warns, unlike `unicode_escape` (see below).
     body = body.encode("raw_unicode_escape").decode("raw_unicode_escape")
-    data = body.encode("utf-8")
     # Decoded by hand: the codec emits DeprecationWarnings for unknown
-    # escapes, which Windows paths are full of.
-    text = data.decode("latin-1")
+    # escapes, which Windows paths are full of. The UTF-8 bytes, which its
+    # errors quote, are `text.encode("latin-1")`: made again only for an error.
+    text = body.encode("utf-8").decode("latin-1")
+    del body
     end = len(text)
-    pieces = []
+    pieces = _Pieces()
     pos = 0
     while True:
         backslash = text.find("\\", pos)
         if backslash < 0:
-            pieces.append(text[pos:])
+            pieces.write(text[pos:])
             break
-        pieces.append(text[pos:backslash])
+        pieces.write(text[pos:backslash])
         pos = backslash + 2
         if pos > end:
-            raise UnicodeDecodeError("unicodeescape", data, backslash, end, "\\ at end of string")
+            raise _unescape_error(text, backslash, end, "\\ at end of string")
         char = text[backslash + 1]
         simple = _SIMPLE_ESCAPES.get(char)
         if simple is not None:
-            pieces.append(simple)
+            pieces.write(simple)
         elif char in _OCTAL_DIGITS:
             digits_end = backslash + 2
             while digits_end < min(end, backslash + 4) and text[digits_end] in _OCTAL_DIGITS:
                 digits_end += 1
-            pieces.append(chr(int(text[backslash + 1 : digits_end], 8)))
+            pieces.write(chr(int(text[backslash + 1 : digits_end], 8)))
             pos = digits_end
         elif char in _HEX_ESCAPES:
             count, message = _HEX_ESCAPES[char]
@@ -402,33 +442,37 @@ def _unescape(body: str) -> bytes:
                 digits_end = pos
                 while digits_end < end and text[digits_end] in _HEX_DIGITS:
                     digits_end += 1
-                raise UnicodeDecodeError("unicodeescape", data, backslash, digits_end, message)
+                raise _unescape_error(text, backslash, digits_end, message)
             code = int(text[pos:digits_end], 16)
             if code > 0x10FFFF:
-                raise UnicodeDecodeError(
-                    "unicodeescape", data, backslash, digits_end, "illegal Unicode character"
-                )
-            pieces.append(chr(code))
+                raise _unescape_error(text, backslash, digits_end, "illegal Unicode character")
+            pieces.write(chr(code))
             pos = digits_end
         elif char == "N":
-            pos = _append_named_char(text, data, backslash, pieces)
+            pos = _write_named_char(text, backslash, pieces)
         else:
-            pieces.append(text[backslash : backslash + 2])
+            pieces.write(text[backslash : backslash + 2])
+    del text
     # Characters above U+00FF (from octal escapes above \377, \u, \U, \N)
     # fail here, as in CUnescape.
-    return "".join(pieces).encode("latin-1")
+    return pieces.getvalue().encode("latin-1")
 
 
-def _append_named_char(text: str, data: bytes, backslash: int, pieces: list[str]) -> int:
+def _unescape_error(text: str, start: int, end: int, reason: str) -> UnicodeDecodeError:
+    """The `unicode_escape` codec's error for `text[start:end]` (text: the UTF-8 as latin-1)."""
+    return UnicodeDecodeError("unicodeescape", text.encode("latin-1"), start, end, reason)
+
+
+def _write_named_char(text: str, backslash: int, pieces: _Pieces) -> int:
     """Decode the `\\N{name}` escape at `backslash`; return the position after it."""
     brace = backslash + 2
     if not text.startswith("{", brace):
-        raise UnicodeDecodeError("unicodeescape", data, backslash, brace, _MALFORMED_NAME)
+        raise _unescape_error(text, backslash, brace, _MALFORMED_NAME)
     close = text.find("}", brace + 1)
     if close < 0:
-        raise UnicodeDecodeError("unicodeescape", data, backslash, len(text), _MALFORMED_NAME)
+        raise _unescape_error(text, backslash, len(text), _MALFORMED_NAME)
     if close == brace + 1:
-        raise UnicodeDecodeError("unicodeescape", data, backslash, close, _MALFORMED_NAME)
+        raise _unescape_error(text, backslash, close, _MALFORMED_NAME)
     import unicodedata  # here: only this rare escape needs it
 
     try:
@@ -437,16 +481,14 @@ def _append_named_char(text: str, data: bytes, backslash: int, pieces: list[str]
         char = ""
     # `lookup` also knows named sequences, which `\N{...}` does not accept.
     if len(char) != 1:
-        raise UnicodeDecodeError(
-            "unicodeescape", data, backslash, close + 1, "unknown Unicode character name"
-        )
-    pieces.append(char)
+        raise _unescape_error(text, backslash, close + 1, "unknown Unicode character name")
+    pieces.write(char)
     return close + 1
 
 
 def _widen_hex_escapes(body: str) -> str:
     """Turn `\\xH` (one hex digit, after an odd run of backslashes) into `\\x0H`."""
-    pieces = []
+    pieces = _Pieces()
     start = 0
     end = len(body)
     x = body.find("\\x")
@@ -462,12 +504,12 @@ def _widen_hex_escapes(body: str) -> str:
             while run_start > 0 and body[run_start - 1] == "\\":
                 run_start -= 1
             if (x + 1 - run_start) % 2:
-                pieces.append(body[start:digit])
-                pieces.append("0")
+                pieces.write(body[start:digit])
+                pieces.write("0")
                 start = digit
         x = body.find("\\x", digit)
-    pieces.append(body[start:])
-    return "".join(pieces)
+    pieces.write(body[start:])
+    return pieces.getvalue()
 
 
 def _parse_double(src: str, pos: int) -> tuple[int, float]:

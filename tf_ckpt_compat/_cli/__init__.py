@@ -20,13 +20,14 @@ import traceback
 
 import tf_ckpt_compat
 
-from .._console import PROG, Console
+from .._console import PROG, Console, OutputError
 from . import conformance, demo, state, watch
 from .common import Parser
 from .exits import (
     EXIT_BROKEN_PIPE,
     EXIT_INTERRUPTED,
     EXIT_NOT_FOUND,
+    EXIT_OUTPUT,
     EXIT_TERMINATED,
     CliError,
     help_epilog,
@@ -97,9 +98,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except _Terminated:
         return EXIT_TERMINATED
     except BrokenPipeError:
-        # Later writes, and the flush at exit, would fail again: send them nowhere.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        _discard_stdout()
         return EXIT_BROKEN_PIPE
+    except OutputError as e:
+        assert console is not None  # raised by its result()
+        _discard_stdout()
+        console.error(str(e))
+        return EXIT_OUTPUT
     except Exception as e:  # a bug, or an error of TensorFlow's own (tf.errors.OpError)
         if console is None:
             raise
@@ -112,6 +117,19 @@ def main(argv: Sequence[str] | None = None) -> int:
             console.close()
         if previous_sigterm is not None:
             signal.signal(signal.SIGTERM, previous_sigterm)
+
+
+def _discard_stdout() -> None:
+    """Sends later writes to standard output, and the flush at exit, nowhere: they would fail."""
+    if sys.stdout is None:
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # no descriptor: a stream replaced by a host program
+        pass
+    finally:
+        os.close(devnull)
 
 
 def _raise_on_sigterm() -> Callable[[int, FrameType | None], Any] | int | None:

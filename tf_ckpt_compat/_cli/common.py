@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import json
 import math
 import os
+import threading
 
 import tf_ckpt_compat
 
@@ -69,13 +71,20 @@ def add_format(sub: argparse.ArgumentParser, *formats: str) -> None:
     )
 
 
+# The longest wait `threading` accepts (about 292 years); `time.sleep` refuses
+# little more. A longer interval would fail with OverflowError mid-watch.
+MAX_SECONDS = threading.TIMEOUT_MAX
+
+
 def seconds(text: str) -> float:
     try:
         value = float(text)
     except ValueError:
         value = math.nan
-    if not (math.isfinite(value) and value >= 0):
-        raise argparse.ArgumentTypeError(f"expected a number of seconds >= 0, got {text!r}")
+    if not 0 <= value <= MAX_SECONDS:  # NaN too
+        raise argparse.ArgumentTypeError(
+            f"expected a number of seconds from 0 to {MAX_SECONDS:.0f}, got {text!r}"
+        )
     return value
 
 
@@ -122,6 +131,25 @@ def check_environment(iterator: bool = False, directory: str | None = None) -> s
         except SchemeUnavailableError as e:
             raise CliError(f"{e}: {e.hint}", EXIT_USAGE) from None
     return backend
+
+
+# Strict JSON has no NaN or infinity: they are written as these strings.
+_NON_FINITE = {"nan": "NaN", "inf": "Infinity", "-inf": "-Infinity"}
+
+
+def to_json(value: object, indent: int | None = None) -> str:
+    """`value` as strict JSON: a NaN or infinite float as "NaN", "Infinity" or "-Infinity"."""
+    return json.dumps(_finite(value), indent=indent, allow_nan=False)
+
+
+def _finite(value: object) -> object:
+    if isinstance(value, float) and not math.isfinite(value):
+        return _NON_FINITE[repr(value)]
+    if isinstance(value, dict):
+        return {key: _finite(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(item) for item in value]
+    return value
 
 
 def iso(timestamp: float) -> str:

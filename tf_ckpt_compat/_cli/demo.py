@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
+import signal
+import threading
 
 from .. import _demo
 from .common import add_command, check_environment, directory, positive_int, seconds
@@ -12,6 +15,8 @@ from .follow import follow
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from .._console import Console
     from .common import Commands, Parser
 
@@ -57,12 +62,58 @@ def run(args: argparse.Namespace, console: Console) -> int:
             console.result(trainer.arrival(path, found))
 
         console.result(trainer.intro(backend, removed=args.dir is None))
-        trainer.start()
         try:
-            follow(console, run_dir, on_checkpoint, timeout=trainer.watch_timeout)
+            with _running(trainer):
+                follow(console, run_dir, on_checkpoint, timeout=trainer.watch_timeout)
+        except _TrainerFailed:
+            pass  # reported below, after the summary
         finally:
             trainer.stop()
         console.result(trainer.summary())
     if trainer.error is not None:
         raise CliError(f"the demo trainer failed: {trainer.error}")
     return EXIT_OK
+
+
+class _TrainerFailed(Exception):
+    """Raised in the main thread when the trainer's thread has died of an error."""
+
+
+@contextlib.contextmanager
+def _running(trainer: _demo.Trainer) -> Iterator[None]:
+    """Starts `trainer`; if it fails, interrupts the watch at once with `_TrainerFailed`.
+
+    The watch blocks in the iterator for up to its timeout, and a thread
+    cannot raise in another: a signal sent to the main thread can. SIGUSR1's
+    handler raises only once the trainer has failed (a stray one is ignored).
+    Where signals cannot do this (no `pthread_kill`, not the main thread),
+    the watch ends at its timeout.
+    """
+    on_main_thread = threading.current_thread() is threading.main_thread()
+    if not (on_main_thread and hasattr(signal, "pthread_kill")):
+        trainer.start()
+        yield
+        return
+    main = threading.get_ident()
+    lock = threading.Lock()
+    watching = True
+
+    def handler(signum: int, frame: object) -> None:
+        if trainer.error is not None:
+            raise _TrainerFailed
+
+    def wait_for_the_trainer() -> None:
+        trainer.join()
+        with lock:  # never once the handler is put back: SIGUSR1 would kill the process
+            if watching and trainer.error is not None:
+                signal.pthread_kill(main, signal.SIGUSR1)
+
+    previous = signal.signal(signal.SIGUSR1, handler)
+    try:
+        trainer.start()
+        threading.Thread(target=wait_for_the_trainer, name="demo-trainer-end", daemon=True).start()
+        yield
+    finally:
+        with lock:
+            watching = False
+        signal.signal(signal.SIGUSR1, previous)

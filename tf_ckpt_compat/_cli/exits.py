@@ -7,6 +7,7 @@ EXIT_NOT_FOUND = 1  # no checkpoint, or a bad state file
 EXIT_USAGE = 2  # bad arguments or environment
 EXIT_NOT_EXECUTABLE = 126  # the shell's codes, as env(1), xargs(1) and timeout(1) use them
 EXIT_COMMAND_NOT_FOUND = 127
+EXIT_OUTPUT = 74  # sysexits.h's EX_IOERR: the results could not be written
 EXIT_INTERRUPTED = 130  # 128 + SIGINT
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE: what a Unix tool killed by `| head` reports
 EXIT_TERMINATED = 143  # 128 + SIGTERM
@@ -23,6 +24,11 @@ TABLE = (
         "2",
         "bad arguments or environment (e.g. DIR is a file, TF_CKPT_COMPAT_BACKEND, or no "
         "installed package serves DIR's scheme, such as s3:// without s3fs)",
+    ),
+    (
+        "74",
+        "standard output could not be written: closed, full, an I/O error, or a path its "
+        "encoding cannot represent",
     ),
     ("126", "the --exec command is not executable"),
     ("127", "the --exec command was not found"),

@@ -10,13 +10,17 @@ import tf_ckpt_compat
 
 from .. import _storage
 from .._storage.paths import is_local, state_file
-from .exits import EXIT_OK, CliError
+from .exits import EXIT_OK, EXIT_USAGE, CliError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
     from .._console import Console
+
+
+# How the library and TensorFlow start the ValueError of a state file without a model path.
+_INVALID_STATE = "Invalid checkpoint state loaded from "
 
 
 def follow(
@@ -97,5 +101,13 @@ def state_file_errors(path: str) -> Iterator[None]:
         yield
     except UnicodeDecodeError as e:
         raise CliError(f"{path} is not UTF-8 text ({e.reason} at offset {e.start})") from None
-    except ValueError as e:  # the library's "Invalid checkpoint state loaded from <dir>"
+    except UnicodeEncodeError as e:
+        # A name the backend cannot encode: TensorFlow takes only UTF-8 paths,
+        # so a directory named with other bytes can never be read through it.
+        raise CliError(
+            f"cannot use the path {path}: its name cannot be encoded ({e})", EXIT_USAGE
+        ) from None
+    except ValueError as e:
+        if not str(e).startswith(_INVALID_STATE):
+            raise  # not about the state file: reported as what it is
         raise CliError(f"{e} ({path} has no model_checkpoint_path)") from None

@@ -4,14 +4,21 @@ from __future__ import annotations
 
 import argparse
 import bisect
-import json
 import os
 
 import tf_ckpt_compat
 
 from .. import _storage
 from .._storage.paths import is_local, state_file
-from .common import add_command, add_directory, add_format, check_environment, file_name, iso
+from .common import (
+    add_command,
+    add_directory,
+    add_format,
+    check_environment,
+    file_name,
+    iso,
+    to_json,
+)
 from .exits import EXIT_OK, CliError
 from .follow import state_file_errors
 
@@ -78,7 +85,7 @@ def run_state(args: argparse.Namespace, console: Console) -> int:
             raise CliError(f"cannot read {path} as a checkpoint state")
         raise CliError(f"no checkpoint state: {path} does not exist")
     report = _state_report(ckpt, path)
-    console.result(json.dumps(report, indent=2) if args.format == "json" else _state_text(report))
+    console.result(to_json(report, indent=2) if args.format == "json" else _state_text(report))
     return EXIT_OK
 
 

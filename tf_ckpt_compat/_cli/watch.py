@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import os
 import re
@@ -11,7 +10,15 @@ import shutil
 import signal
 import subprocess
 
-from .common import add_command, add_directory, add_format, check_environment, iso, seconds
+from .common import (
+    add_command,
+    add_directory,
+    add_format,
+    check_environment,
+    iso,
+    seconds,
+    to_json,
+)
 from .exits import EXIT_COMMAND_NOT_FOUND, EXIT_NOT_EXECUTABLE, CliError
 from .follow import follow
 
@@ -82,7 +89,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
     def on_checkpoint(path: str, found: float) -> int | None:
         if args.format == "json":
             record = {"path": path, "step": _step(path), "time": iso(found), "backend": backend}
-            console.result(json.dumps(record))
+            console.result(to_json(record))
         else:
             console.result(path)
         if not args.exec:
