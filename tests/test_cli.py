@@ -46,9 +46,12 @@ COMMAND = [sys.executable, "-m", "tf_ckpt_compat"]
 DEADLINE = 20  # seconds any single run may take before the test fails
 
 
-def cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+def cli(*args: str, env: dict | None = None, redirection: str = "") -> subprocess.CompletedProcess:
+    argv = [*COMMAND, *args]
+    if redirection:  # by a shell, which can close or redirect the streams (`2>&-`)
+        argv = ["sh", "-c", f'exec "$@" {redirection}', "sh", *argv]
     return subprocess.run(
-        [*COMMAND, *args],
+        argv,
         capture_output=True,
         text=True,
         env={**ENV, **(env or {})},
@@ -453,15 +456,7 @@ def test_a_closed_output_pipe_ends_quietly(run):
 
 def redirected(redirection: str, *args: str, env: dict | None = None):
     """The command line with a shell redirection of its own streams, such as `2>&-`."""
-    return subprocess.run(
-        ["sh", "-c", f'exec "$@" {redirection}', "sh", *COMMAND, *args],
-        capture_output=True,
-        text=True,
-        env={**ENV, **(env or {})},
-        cwd=ROOT,
-        stdin=subprocess.DEVNULL,
-        timeout=DEADLINE,
-    )
+    return cli(*args, env=env, redirection=redirection)
 
 
 def test_a_closed_stderr_still_gives_the_result(run):
