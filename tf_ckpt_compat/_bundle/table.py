@@ -56,6 +56,15 @@ class Table:
         except WireError:
             raise TableError("bad block handle") from None
         self._index = Block(self._block(index_handle))
+        # Data blocks already read and checked: a reader looks many tensors up.
+        self._blocks: dict[tuple[int, int], Block] = {}
+
+    def _data_block(self, handle_bytes: bytes) -> Block:
+        handle = _handle_of(handle_bytes)
+        block = self._blocks.get(handle)
+        if block is None:
+            block = self._blocks[handle] = Block(self._block(handle))
+        return block
 
     def _block(self, handle: tuple[int, int]) -> bytes:
         """The contents of the block at `handle`, checked against its CRC (`ReadBlock`)."""
@@ -76,8 +85,7 @@ class Table:
     def get(self, key: bytes) -> bytes | None:
         """The value stored under `key`, or None."""
         for _, handle_bytes in self._index.seek(key):
-            handle = _handle_of(handle_bytes)
-            for found, value in Block(self._block(handle)).seek(key):
+            for found, value in self._data_block(handle_bytes).seek(key):
                 return value if found == key else None
             return None
         return None
@@ -85,7 +93,7 @@ class Table:
     def items(self) -> Iterator[tuple[bytes, bytes]]:
         """Every (key, value), in key order."""
         for _, handle_bytes in self._index.seek(b""):
-            yield from Block(self._block(_handle_of(handle_bytes))).seek(b"")
+            yield from self._data_block(handle_bytes).seek(b"")
 
 
 def _handle(src: bytes | bytearray | memoryview, pos: int) -> tuple[tuple[int, int], int]:
