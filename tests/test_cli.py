@@ -678,3 +678,78 @@ def test_bad_input_is_one_line_and_a_status(tmp_path, args, env, status):
     result = cli(*(arg.format(**paths) for arg in args), env=env)
     assert_one_line_error(result, status)
     assert result.stdout == ""
+
+
+# --- inspect ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def bundle(tmp_path) -> str:
+    import numpy as np
+
+    from tf_ckpt_compat._bundle.writer import write_bundle
+    from tf_ckpt_compat._storage import LOCAL
+
+    prefix = str(tmp_path / "ckpt-1")
+    tensors = {
+        "w": np.array([[1.5, np.nan]], np.float32),
+        "step": 7,
+        "names": np.array([b"a", b"\xff"], dtype=object),
+    }
+    write_bundle(prefix, tensors, LOCAL)
+    return prefix
+
+
+def test_inspect_lists_as_tensorflows_tool(bundle):
+    result = cli("inspect", bundle)
+    assert (result.returncode, result.stderr) == (0, "")
+    # TensorFlow's inspect_checkpoint prints reader.debug_string(): key order.
+    assert result.stdout == "names (DT_STRING) [2]\nstep (DT_INT64) []\nw (DT_FLOAT) [1,2]\n"
+    tensor = cli("inspect", bundle, "--tensor", "w")
+    assert tensor.stdout == "tensor_name:  w\n[[1.5 nan]]\n"
+    every = cli("inspect", bundle, "--all-tensors")
+    assert every.stdout.splitlines()[::2] == [
+        "tensor_name:  names",
+        "tensor_name:  step",
+        "tensor_name:  w",
+    ]
+
+
+def test_inspect_json_is_strict_and_complete(bundle):
+    import base64
+
+    result = cli("inspect", bundle, "--format", "json", "--all-tensors")
+    assert result.returncode == 0, result.stderr
+
+    def refuse(constant: str) -> None:
+        raise ValueError(f"not strict JSON: {constant}")
+
+    report = json.loads(result.stdout, parse_constant=refuse)
+    assert report["checkpoint"] == bundle
+    variables = {v["name"]: v for v in report["variables"]}
+    assert variables["w"] == {
+        "name": "w",
+        "dtype": "float32",
+        "shape": [1, 2],
+        "value": [[1.5, "NaN"]],
+    }
+    assert variables["step"]["value"] == 7
+    assert [base64.b64decode(s) for s in variables["names"]["value"]] == [b"a", b"\xff"]
+    listing = json.loads(cli("inspect", bundle, "--format", "json").stdout)
+    assert all("value" not in v for v in listing["variables"])
+
+
+def test_inspect_errors_are_one_line(bundle, tmp_path):
+    missing = cli("inspect", str(tmp_path / "nothing"))
+    assert_one_line_error(missing, 1)
+    assert "NotFoundError" in missing.stderr
+    assert_one_line_error(cli("inspect", bundle, "--tensor", "nope"), 1)
+    assert_one_line_error(cli("inspect", bundle, "--tensor", "w", "--all-tensors"), 2)
+
+
+def test_inspect_values_without_numpy_exit_2(bundle, monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "numpy", None)
+    assert _cli.main(["inspect", bundle]) == 0  # listing needs no numpy
+    assert _cli.main(["inspect", bundle, "--tensor", "w"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "pip install 'tf-ckpt-compat[tensors]'" in err
