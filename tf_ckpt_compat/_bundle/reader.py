@@ -14,6 +14,7 @@ float8 and small integer types).
 
 from __future__ import annotations
 
+import math
 import sys
 
 from .. import _storage
@@ -25,9 +26,8 @@ from .table import Table, TableError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
+    from typing import Any, Literal
 
-_LITTLE_ENDIAN_HOST = sys.byteorder == "little"
 # kTensorBundleVersion, kTensorBundleMinProducer in tensor_bundle.cc.
 _VERSION = 1
 _MIN_PRODUCER = 0
@@ -63,6 +63,22 @@ def tf_error(code: int, message: str) -> Exception:
     return tf_errors.OpError(None, None, message, tf_errors.UNKNOWN)
 
 
+def _name(key: bytes) -> str:
+    """A key as messages and maps show it (bytes that are not UTF-8 kept, escaped)."""
+    return key.decode("utf-8", "surrogateescape")
+
+
+def _not_found(key: bytes) -> Exception:
+    return tf_error(tf_errors.NOT_FOUND, f"Key {_name(key)} not found in checkpoint")
+
+
+def _os_error(error: OSError, path: str) -> Exception:
+    """A failed read of `path`, as TensorFlow's file layer reports it (`_errors.describe`)."""
+    name, message = describe(error, path)
+    code: int = getattr(tf_errors, name).code
+    return tf_error(code, message)
+
+
 def data_filename(prefix: str, shard: int, num_shards: int) -> str:
     """`DataFilename` in tensor_bundle/naming.cc."""
     return "%s.data-%05d-of-%05d" % (prefix, shard, num_shards)
@@ -95,8 +111,7 @@ class CheckpointReader:
                 f"for {prefix}",
             ) from None
         except OSError as e:
-            name, message = describe(e, index)
-            raise tf_error(getattr(tf_errors, name).code, message) from None
+            raise _os_error(e, index) from None
         try:
             self._table = Table(lambda offset, length: table[offset : offset + length], len(table))
         except TableError as e:
@@ -119,7 +134,11 @@ class CheckpointReader:
             raise tf_error(tf_errors.DATA_LOSS, "Entry for key  not parseable.") from None
         _check_version(header)
         self._num_shards = header.num_shards
-        self._swap = (header.endianness == wire.Header.BIG) == _LITTLE_ENDIAN_HOST
+        # The byte order of the machine that wrote the bundle, and whether it is not ours.
+        self._order: Literal["little", "big"] = (
+            "big" if header.endianness == wire.Header.BIG else "little"
+        )
+        self._swap = self._order != sys.byteorder
         self._maps: tuple[dict[str, list[int]], dict[str, int]] | None = None
 
     # --- the variable maps -----------------------------------------------------------
@@ -141,7 +160,7 @@ class CheckpointReader:
             for key, entry in entries:
                 if key in slice_keys:
                     continue
-                name = key.decode("utf-8", "surrogateescape")
+                name = _name(key)
                 shapes[name] = list(entry.shape or [])
                 dtypes[name] = entry.dtype
             self._maps = shapes, dtypes
@@ -195,10 +214,7 @@ class CheckpointReader:
         key = _key(tensor_str)
         entry = self._lookup(key)
         if entry is None:
-            raise tf_error(
-                tf_errors.NOT_FOUND,
-                f"Key {key.decode('utf-8', 'surrogateescape')} not found in checkpoint",
-            )
+            raise _not_found(key)
         import_numpy()  # before any read: say at once what to install
         value = self._value(key, entry)
         # As TensorFlow's: a numpy scalar, or bytes, rather than a 0-d array.
@@ -216,8 +232,8 @@ class CheckpointReader:
         try:
             return wire.parse_entry(value)
         except wire.WireError:
-            name = key.decode("utf-8", "surrogateescape")
-            raise tf_error(tf_errors.DATA_LOSS, f"Entry for key {name} not parseable.") from None
+            message = f"Entry for key {_name(key)} not parseable."
+            raise tf_error(tf_errors.DATA_LOSS, message) from None
 
     def _value(self, key: bytes, entry: wire.Entry) -> Any:
         dtype = DType(entry.dtype) if entry.dtype in _KNOWN else None
@@ -234,14 +250,11 @@ class CheckpointReader:
     def _numeric(self, key: bytes, entry: wire.Entry, dtype: DType, shape: list[int]) -> Any:
         np = import_numpy()
         np_dtype = np.dtype(dtype.as_numpy_dtype)
-        count = 1
-        for dim in shape:
-            count *= dim
-        expected = count * np_dtype.itemsize
+        expected = math.prod(shape) * np_dtype.itemsize
         if entry.size != expected:
             raise tf_error(
                 tf_errors.DATA_LOSS,
-                f"Invalid size in bundle entry: key {key.decode('utf-8', 'surrogateescape')}; "
+                f"Invalid size in bundle entry: key {_name(key)}; "
                 f"stored size {entry.size}; expected size {expected}",
             )
         if self._swap and entry.dtype not in _SWAPPABLE:
@@ -269,9 +282,7 @@ class CheckpointReader:
     def _strings(self, entry: wire.Entry, shape: list[int]) -> Any:
         """A string tensor: varint lengths, their masked CRC, the bytes (`ReadStringTensor`)."""
         np = import_numpy()
-        count = 1
-        for dim in shape:
-            count *= dim
+        count = math.prod(shape)
         data = memoryview(self._read(entry)) if entry.size else memoryview(b"")
         lengths, pos, crc = [], 0, 0
         try:
@@ -279,13 +290,13 @@ class CheckpointReader:
                 length, pos = wire.read_varint(data, pos)
                 lengths.append(length)
                 width = 4 if length <= 0xFFFFFFFF else 8
-                crc = crc32c.extend(crc, length.to_bytes(width, "big" if self._swap else "little"))
+                crc = crc32c.extend(crc, length.to_bytes(width, self._order))
         except wire.WireError:
             raise self._checksum_error(entry, crc) from None
         values = np.empty(count, dtype=object)
         if entry.size:
             stored = data[pos : pos + 4]
-            length_crc = int.from_bytes(stored, "big" if self._swap else "little")
+            length_crc = int.from_bytes(stored, self._order)
             if len(stored) < 4 or crc32c.unmask(length_crc) != crc:
                 raise tf_error(
                     tf_errors.DATA_LOSS,
@@ -310,8 +321,7 @@ class CheckpointReader:
         try:
             data = self._fs.read_range(path, entry.offset, entry.size)
         except OSError as e:
-            name, message = describe(e, path)
-            raise tf_error(getattr(tf_errors, name).code, message) from None
+            raise _os_error(e, path) from None
         if len(data) < entry.size:
             raise tf_error(tf_errors.OUT_OF_RANGE, "Read less bytes than requested")
         return data
@@ -324,10 +334,7 @@ class CheckpointReader:
             slice_key = ordered_code.tensor_slice_key(key, extents)
             part = self._lookup(slice_key)
             if part is None:
-                raise tf_error(
-                    tf_errors.NOT_FOUND,
-                    f"Key {key.decode('utf-8', 'surrogateescape')} not found in checkpoint",
-                )
+                raise _not_found(key)
             region = tuple(
                 slice(None) if length == -1 else slice(start, start + length)
                 for start, length in extents
