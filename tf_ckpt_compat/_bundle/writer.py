@@ -24,9 +24,11 @@ from .table import _TRAILER, FOOTER_LENGTH, MAGIC
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping
-    from typing import Any
+    from typing import Any, Literal
 
     from .._storage import FileSystem
+
+    Order = Literal["little", "big"]  # the byte order of the machine that writes
 
 _BLOCK_SIZE = 262144  # table::Options::block_size
 _RESTART_INTERVAL = 16  # table::Options::block_restart_interval
@@ -51,6 +53,7 @@ def encode_bundle(tensors: Mapping[str, Any], big_endian: bool = False) -> tuple
     entries: dict[bytes, bytes] = {}
     for name, value in tensors.items():
         dtype, shape, payload, crc = _encode_tensor(value, "big" if big_endian else "little")
+        crc = crc32c.mask(crc)
         # BundleEntryProto: dtype = 1, shape = 2, offset = 4, size = 5, crc32c = 6 (fixed32).
         entry = _varint_field(1, dtype) + _message_field(2, _shape(shape))
         entry += _varint_field(4, len(data)) + _varint_field(5, len(payload))
@@ -79,28 +82,26 @@ def write_bundle(prefix: str, tensors: Mapping[str, Any], storage: FileSystem) -
 _SCALARS = {bool: (10, "?"), int: (9, "q"), float: (2, "d")}
 
 
-def _encode_tensor(value: Any, order: str) -> tuple[int, list[int], bytes, int]:
-    """(dtype enum, shape, bytes, masked CRC) of one tensor, as `BundleWriter::Add`.
+def _encode_tensor(value: Any, order: Order) -> tuple[int, list[int], bytes, int]:
+    """(dtype enum, shape, bytes, CRC-32C) of one tensor, as `BundleWriter::Add`.
 
     `order` is the byte order of the machine that writes: "little" or "big".
     """
     if isinstance(value, (bytes, str)):
         item = value.encode("utf-8") if isinstance(value, str) else value
-        payload, crc = _string_payload([item], order)
-        return STRING, [], payload, crc32c.mask(crc)
+        return (STRING, [], *_string_payload([item], order))
     if type(value) in _SCALARS:
         import struct
 
         enum, layout = _SCALARS[type(value)]
         payload = struct.pack(("<" if order == "little" else ">") + layout, value)
-        return enum, [], payload, crc32c.mask(crc32c.value(payload))
+        return enum, [], payload, crc32c.value(payload)
     np = import_numpy()
     array = np.asarray(value)
     shape = list(array.shape)
     if array.dtype == object or array.dtype.kind in "SU":
         items = [v.encode("utf-8") if isinstance(v, str) else bytes(v) for v in array.ravel()]
-        payload, crc = _string_payload(items, order)
-        return STRING, shape, payload, crc32c.mask(crc)
+        return (STRING, shape, *_string_payload(items, order))
     array = np.ascontiguousarray(array)
     if not array.dtype.isnative:
         array = array.astype(array.dtype.newbyteorder("="))
@@ -110,10 +111,10 @@ def _encode_tensor(value: Any, order: str) -> tuple[int, list[int], bytes, int]:
     dtype_enum = enum_of(array.dtype)
     if dtype_enum is None:
         raise TypeError(f"TensorFlow saves no tensors of numpy dtype {array.dtype}")
-    return dtype_enum, shape, payload, crc32c.mask(crc32c.value(payload))
+    return dtype_enum, shape, payload, crc32c.value(payload)
 
 
-def _string_payload(items: list[bytes], order: str) -> tuple[bytes, int]:
+def _string_payload(items: list[bytes], order: Order) -> tuple[bytes, int]:
     """`WriteStringTensor`: varint lengths, their masked CRC, then the bytes; and the CRC.
 
     The CRC covers each length as the writing machine holds it in memory.
@@ -123,8 +124,8 @@ def _string_payload(items: list[bytes], order: str) -> tuple[bytes, int]:
     for item in items:
         lengths += _varint(len(item))
         width = 4 if len(item) <= 0xFFFFFFFF else 8
-        crc = crc32c.extend(crc, len(item).to_bytes(width, order))  # type: ignore[arg-type]
-    length_crc = crc32c.mask(crc).to_bytes(4, order)  # type: ignore[arg-type]
+        crc = crc32c.extend(crc, len(item).to_bytes(width, order))
+    length_crc = crc32c.mask(crc).to_bytes(4, order)
     crc = crc32c.extend(crc, length_crc)
     for item in items:
         crc = crc32c.extend(crc, item)
