@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime
 import json
 import math
@@ -14,11 +15,11 @@ import tf_ckpt_compat
 from .. import _backend, _storage
 from .._console import PROG, one_line
 from .._errors import SchemeUnavailableError
-from .exits import EXIT_USAGE, CliError, help_epilog
+from .exits import EXIT_NOT_FOUND, EXIT_USAGE, CliError, help_epilog
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterator
     from typing import NoReturn
 
     from .._console import Console
@@ -131,6 +132,23 @@ def check_environment(iterator: bool = False, directory: str | None = None) -> s
         except SchemeUnavailableError as e:
             raise CliError(f"{e}: {e.hint}", EXIT_USAGE) from None
     return backend
+
+
+@contextlib.contextmanager
+def reading_errors(path: str) -> Iterator[None]:
+    """Turns what reading checkpoint `path` raises into one line and a status.
+
+    TensorFlow's reader errors (and, with the pure backend, their
+    `tf_ckpt_compat.errors` twins) exit 1; a missing numpy or ml_dtypes, which
+    tensor values need, exits 2. With the `tensorflow` backend, TensorFlow's
+    own `OpError` reaches `main`, which reports it in the same way.
+    """
+    try:
+        yield
+    except ImportError as e:
+        raise CliError(str(e), EXIT_USAGE) from None
+    except (ValueError, IndexError, NotImplementedError, tf_ckpt_compat.errors.OpError) as e:
+        raise CliError(f"cannot read {path}: {type(e).__name__}: {e}", EXIT_NOT_FOUND) from None
 
 
 # Strict JSON has no NaN or infinity: they are written as these strings.

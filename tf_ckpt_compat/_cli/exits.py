@@ -17,18 +17,20 @@ TABLE = (
     ("0", "success; for watch and demo, the iterator ended (--timeout passed)"),
     (
         "1",
-        "no checkpoint (latest), no valid state (state), a bad state file, or a conformance "
-        "case that differs from TensorFlow",
+        "no checkpoint (latest), no valid state (state), a bad state file, a checkpoint that "
+        "cannot be read (inspect, export) or holds tensors OUT's format cannot (export), or a "
+        "conformance case that differs from TensorFlow",
     ),
     (
         "2",
-        "bad arguments or environment (e.g. DIR is a file, TF_CKPT_COMPAT_BACKEND, or no "
-        "installed package serves DIR's scheme, such as s3:// without s3fs)",
+        "bad arguments or environment (e.g. DIR is a file, TF_CKPT_COMPAT_BACKEND, no "
+        "installed package serves DIR's scheme, such as s3:// without s3fs, or export's OUT "
+        "exists without --force or needs a package not installed)",
     ),
     (
         "74",
-        "standard output could not be written: closed, full, an I/O error, or a path its "
-        "encoding cannot represent",
+        "standard output (or export's OUT) could not be written: closed, full, an I/O error, "
+        "or a path its encoding cannot represent",
     ),
     ("126", "the --exec command is not executable"),
     ("127", "the --exec command was not found"),

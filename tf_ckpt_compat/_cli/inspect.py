@@ -7,8 +7,8 @@ import base64
 
 import tf_ckpt_compat
 
-from .common import add_command, add_format, check_environment, to_json
-from .exits import EXIT_NOT_FOUND, EXIT_OK, EXIT_USAGE, CliError
+from .common import add_command, add_format, check_environment, reading_errors, to_json
+from .exits import EXIT_OK
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -40,7 +40,7 @@ def add_parser(commands: Commands, parents: list[Parser]) -> None:
 
 def run(args: argparse.Namespace, console: Console) -> int:
     check_environment(directory=args.path)
-    try:
+    with reading_errors(args.path):
         reader = tf_ckpt_compat.load_checkpoint(args.path)
         shapes = reader.get_variable_to_shape_map()
         names = sorted(shapes) if args.all_tensors else [args.tensor] if args.tensor else []
@@ -53,12 +53,6 @@ def run(args: argparse.Namespace, console: Console) -> int:
             console.result(reader.debug_string().decode("utf-8", "backslashreplace").rstrip("\n"))
         for name, value in values.items():
             console.result(f"tensor_name:  {name}\n{value}")
-    except ImportError as e:  # numpy (or ml_dtypes) for the values
-        raise CliError(str(e), EXIT_USAGE) from None
-    except (ValueError, IndexError, NotImplementedError, tf_ckpt_compat.errors.OpError) as e:
-        raise CliError(
-            f"cannot read {args.path}: {type(e).__name__}: {e}", EXIT_NOT_FOUND
-        ) from None
     return EXIT_OK
 
 
