@@ -34,6 +34,7 @@ from ._state import CheckpointState
 __version__ = "0.1.0"
 
 __all__ = [
+    "Checkpoint",
     "CheckpointReader",
     "CheckpointState",
     "NewCheckpointReader",
@@ -57,12 +58,16 @@ __all__ = [
     "train",
     "update_checkpoint_state",
     "wait_for_new_checkpoint",
+    "watch",
+    "Watch",
+    "WatchStats",
 ]
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from . import errors, testing
     from ._bundle.reader import CheckpointReader
+    from ._watch import Checkpoint, Watch, WatchStats, watch
 
 
 def __getattr__(name: str) -> object:
@@ -76,4 +81,8 @@ def __getattr__(name: str) -> object:
         from ._bundle.reader import CheckpointReader
 
         return CheckpointReader
+    if name in ("Checkpoint", "Watch", "WatchStats", "watch"):
+        from . import _watch
+
+        return getattr(_watch, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 _V2 = 2  # SaverDef.V2
 
 
-def _matching_files(pattern: str) -> list[str]:
+def matching_files(pattern: str) -> list[str]:
     # TensorFlow finds the pattern's filesystem first: a scheme nothing serves
     # raises UnimplementedError even for a glob, whose listing errors are ignored.
     _storage.check_scheme(pattern)
@@ -55,13 +55,21 @@ def get_checkpoint_state(
         return None
     if not ckpt.model_checkpoint_path:
         raise ValueError("Invalid checkpoint state loaded from " + checkpoint_dir)
+    join_relative_paths(ckpt, checkpoint_dir)
+    return ckpt
+
+
+def join_relative_paths(ckpt: CheckpointState, checkpoint_dir: str) -> None:
+    """Makes the state's relative paths relative to `checkpoint_dir`, as TensorFlow does.
+
+    Relative is what `os.path.isabs` says, so `gs://...` is relative too.
+    """
     if not os.path.isabs(ckpt.model_checkpoint_path):
         ckpt.model_checkpoint_path = os.path.join(checkpoint_dir, ckpt.model_checkpoint_path)
     paths = ckpt.all_model_checkpoint_paths
     for i, p in enumerate(paths):
         if not os.path.isabs(p):
             paths[i] = os.path.join(checkpoint_dir, p)
-    return ckpt
 
 
 def latest_checkpoint(
@@ -71,7 +79,7 @@ def latest_checkpoint(
     if ckpt and ckpt.model_checkpoint_path:
         prefix = ckpt.model_checkpoint_path
         # V2 (the .index file) first; V1 (the prefix is the data file) only if no V2.
-        if _matching_files(prefix + ".index") or _matching_files(prefix):
+        if matching_files(prefix + ".index") or matching_files(prefix):
             return prefix
         _LOG.error("Couldn't match files for checkpoint %s", prefix)
     return None
@@ -170,14 +178,14 @@ def update_checkpoint_state_internal(
 
 
 def checkpoint_exists(checkpoint_prefix: str) -> bool:
-    return bool(_matching_files(checkpoint_prefix + ".index") or _matching_files(checkpoint_prefix))
+    return bool(matching_files(checkpoint_prefix + ".index") or matching_files(checkpoint_prefix))
 
 
 def get_checkpoint_mtimes(checkpoint_prefixes: list[str]) -> list[float]:
     mtimes: list[float] = []
 
     def match_maybe_append(pathname: str) -> bool:
-        fnames = _matching_files(pathname)
+        fnames = matching_files(pathname)
         if fnames:
             mtimes.append(_storage.for_path(fnames[0]).mtime(fnames[0]))
             return True
@@ -201,7 +209,7 @@ def remove_checkpoint(
 
 
 def _delete_file_if_exists(filespec: str) -> None:
-    for pathname in _matching_files(filespec):
+    for pathname in matching_files(filespec):
         try:
             _storage.for_path(pathname).remove(pathname)
         except FileNotFoundError:
