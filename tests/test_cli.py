@@ -29,6 +29,7 @@ import tf_ckpt_compat
 from tf_ckpt_compat import _cli, _demo
 from tf_ckpt_compat._cli.exits import TABLE
 from tf_ckpt_compat._storage.local import LocalFileSystem
+from tf_ckpt_compat._watch.pins import PIN_DIRECTORY
 from tf_ckpt_compat.testing import CheckpointDirectory
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -445,6 +446,88 @@ def test_ctrl_c_during_an_exec_command_exits_130(run):
     assert proc.wait(DEADLINE) == 130
     assert time.monotonic() - started < 5  # the command was not waited for
     assert "Traceback" not in err.rest()
+
+
+# --- watch --every: tf_ckpt_compat.watch() ---------------------------------------------
+
+
+def test_watch_every_all_prints_each_listed_checkpoint_pinned(run):
+    result = cli("watch", run.directory, "--every", "--all", "--timeout", "0.5", "--format", "json")
+    assert (result.returncode, result.stderr) == (0, "")
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [(r["listed_path"], r["step"]) for r in records] == [
+        (run.prefix(1), 1),
+        (run.prefix(2), 2),
+    ]
+    for r in records:
+        assert os.path.dirname(os.path.dirname(os.path.dirname(r["path"]))) == os.path.join(
+            run.directory, PIN_DIRECTORY
+        )
+        assert isinstance(r["timestamp"], float)
+    assert not os.path.exists(os.path.join(run.directory, PIN_DIRECTORY))
+
+
+def test_watch_json_lines_have_the_same_keys_with_and_without_every(run):
+    plain = cli("watch", run.directory, "--timeout", "0", "--format", "json")
+    [record] = [json.loads(line) for line in plain.stdout.splitlines()]
+    assert record["listed_path"] == record["path"] == run.prefix(2)
+    assert record["timestamp"] is None
+    every = cli("watch", run.directory, "--every", "--all", "--count", "1", "--format", "json")
+    assert sorted(json.loads(every.stdout)) == sorted(record)
+
+
+def test_watch_every_exec_gets_a_path_that_stays_loadable(run):
+    script = (
+        "import os, sys; print(os.path.exists(sys.argv[1] + '.index'), "
+        "os.environ['TF_CKPT_PATH'] == sys.argv[1])"
+    )
+    result = cli(
+        "watch", run.directory, "--every", "--all", "--timeout", "0.5",
+        "--exec", sys.executable, "-c", script, "{}",
+    )  # fmt: skip
+    assert result.returncode == 0
+    lines = result.stdout.splitlines()
+    assert lines[1::2] == ["True True", "True True"]
+
+
+@pytest.mark.parametrize("every", [[], ["--every", "--all"]])
+def test_watch_count_ends_after_n_checkpoints(tmp_path, every):
+    run = CheckpointDirectory(tmp_path)
+    proc = start("watch", run.directory, *every, "--count", "2")
+    out = Lines(proc.stdout)
+    for step in (1, 2):
+        run.publish(step)
+        assert out.next().endswith(f"/model.ckpt-{step}\n")  # pinned with --every
+    assert proc.wait(DEADLINE) == 0  # not waiting for a third: `| head -2` ends too
+
+
+def test_watch_every_record_makes_a_rerun_go_on_where_it_was(run, tmp_path):
+    record = str(tmp_path / "done.jsonl")
+    first = cli("watch", run.directory, "--every", "--all", "--count", "1", "--record", record)
+    assert first.stdout.splitlines()[0].endswith("/model.ckpt-1")
+    again = cli(
+        "watch", run.directory, "--every", "--timeout", "0.5", "--record", record,
+        "--format", "json",
+    )  # fmt: skip
+    assert [json.loads(line)["step"] for line in again.stdout.splitlines()] == [2]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--all"], "--all needs --every"),
+        (["--no-pin"], "--no-pin needs --every"),
+        (["--record", "r"], "--record needs --every"),
+        (["--every", "--min-interval", "2"], "--min-interval is the iterator's: not with --every"),
+        (["--count", "0"], "argument --count: expected a positive whole number, not '0'"),
+    ],
+)
+def test_watch_every_options_misused_are_usage_errors(tmp_path, args, message):
+    result = cli("watch", str(tmp_path), *args)
+    assert result.returncode == 2
+    assert result.stderr == (
+        f"tf-ckpt-compat: error: {message} (see tf-ckpt-compat watch --help)\n"
+    )
 
 
 def test_a_closed_output_pipe_ends_quietly(run):

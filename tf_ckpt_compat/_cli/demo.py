@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
 
     from .._console import Console
+    from .._watch import Checkpoint
     from .common import Commands, Parser
 
 
@@ -58,8 +59,8 @@ def run(args: argparse.Namespace, console: Console) -> int:
     with _demo.run_directory(args.dir) as run_dir:
         trainer = _demo.Trainer(run_dir, args.checkpoints, args.interval)
 
-        def on_checkpoint(path: str, found: float) -> None:
-            console.result(trainer.arrival(path, found))
+        def on_checkpoint(checkpoint: Checkpoint | str, found: float) -> None:
+            console.result(trainer.arrival(os.fspath(checkpoint), found))
 
         console.result(trainer.intro(backend, removed=args.dir is None))
         try:

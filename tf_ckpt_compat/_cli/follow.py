@@ -1,4 +1,4 @@
-"""Following a directory with the package's own `checkpoints_iterator` (`watch` and `demo`)."""
+"""Following a directory with `checkpoints_iterator` or `watch()` (for `watch` and `demo`)."""
 
 from __future__ import annotations
 
@@ -15,8 +15,10 @@ from .exits import EXIT_OK, EXIT_USAGE, CliError
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
+    from typing import Any
 
     from .._console import Console
+    from .._watch import Checkpoint, Watch
 
 
 # How the library and TensorFlow start the ValueError of a state file without a model path.
@@ -26,47 +28,68 @@ _INVALID_STATE = "Invalid checkpoint state loaded from "
 def follow(
     console: Console,
     directory: str,
-    on_checkpoint: Callable[[str, float], int | None],
+    on_checkpoint: Callable[[Checkpoint | str, float], int | None],
     timeout: float | None = None,
     min_interval: float = 0.0,
+    count: int | None = None,
+    every: dict[str, Any] | None = None,
 ) -> int:
-    """Runs `checkpoints_iterator` on `directory`, handing each checkpoint to `on_checkpoint`.
+    """Follows `directory`, handing each checkpoint to `on_checkpoint`.
 
     Args:
       console: where the status line and the log lines go.
       directory: the directory to watch; it need not exist yet.
-      on_checkpoint: called with each checkpoint path and the `time.time()` it
-        was found at; a non-None result stops the watch and is returned.
-      timeout: the iterator's `timeout` (None: wait forever).
+      on_checkpoint: called with each checkpoint (a path from the iterator, a
+        `Checkpoint` from `watch()`) and the `time.time()` it was found at; a
+        non-None result stops the watch and is returned.
+      timeout: the iterator's or the watch's `timeout` (None: wait forever).
       min_interval: the iterator's `min_interval_secs`.
+      count: stop after this many checkpoints (None: never).
+      every: None follows with `checkpoints_iterator`; else `watch()` is used,
+        with these options (`start`, `pin`, `record`).
 
     Returns:
-      0 when the iterator ends, else what `on_checkpoint` returned.
+      0 when the iterator ends or `count` is reached, else what `on_checkpoint` returned.
 
     Raises:
-      CliError: when the state file cannot be decoded or names no checkpoint.
+      CliError: when the state file cannot be decoded or names no checkpoint
+        (the iterator only: `watch()` waits for a good one).
     """
     watched_state_file = state_file(directory)
-    checkpoints = tf_ckpt_compat.checkpoints_iterator(
-        directory, min_interval_secs=min_interval, timeout=timeout
-    )
+    watch: Watch | None = None
+    if every is None:
+        iterator = tf_ckpt_compat.checkpoints_iterator(
+            directory, min_interval_secs=min_interval, timeout=timeout
+        )
+        close = iterator.close
+        checkpoints: Iterator[Checkpoint | str] = iterator
+    else:
+        watch = tf_ckpt_compat.watch(directory, timeout=timeout, **every)
+        close = watch.close
+        checkpoints = watch
     try:
         last = None
-        while True:
+        handled = 0
+        while count is None or handled < count:
             console.show_status(_waiting_status(directory, last, timeout))
             with state_file_errors(watched_state_file):
-                last = next(checkpoints, None)
-            if last is None:
+                checkpoint = next(checkpoints, None)
+            if checkpoint is None:
                 return EXIT_OK
-            found = time.time()
+            found = time.time() if isinstance(checkpoint, str) else checkpoint.detected_at
+            last = checkpoint if isinstance(checkpoint, str) else checkpoint.listed_path
             console.show_status(None)  # the consumer (an --exec command) may write
             console.forget_repeats()
-            stop = on_checkpoint(last, found)
+            stop = on_checkpoint(checkpoint, found)
             if stop is not None:
                 return stop
+            handled += 1
+        if watch is not None:
+            watch.mark_done()  # the last one is done: a restart must not redo it
+        return EXIT_OK
     finally:
         console.show_status(None)
-        checkpoints.close()
+        close()
 
 
 def _waiting_status(directory: str, last: str | None, timeout: float | None) -> Callable[[], str]:

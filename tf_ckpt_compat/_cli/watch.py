@@ -1,11 +1,15 @@
-"""`tf-ckpt-compat watch`: print each new checkpoint, and run a command for it."""
+"""`tf-ckpt-compat watch`: print each new checkpoint, and run a command for it.
+
+By default it follows the directory with `checkpoints_iterator`, as TensorFlow
+would; `--every` uses `watch()` instead: every checkpoint once, pinned while
+its command runs, with a record for restarts.
+"""
 
 from __future__ import annotations
 
 import argparse
 import logging
 import os
-import re
 import shutil
 import signal
 import subprocess
@@ -25,6 +29,7 @@ from .follow import follow
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from .._console import Console
+    from .._watch import Checkpoint
     from .common import Commands, Parser
 
 PATH_ENV_VAR = "TF_CKPT_PATH"
@@ -39,8 +44,12 @@ def add_parser(commands: Commands, parents: list[Parser]) -> None:
         run,
         "Print each new checkpoint of DIR as it appears (tf.train.checkpoints_iterator).",
         "DIR is polled once a second; it may not exist yet. Only the newest checkpoint is\n"
-        "seen at each poll, as with TensorFlow. JSON lines hold path, step (null when the\n"
-        "name does not end in -<number>), time (when found) and backend.",
+        "seen at each poll, as with TensorFlow. With --every, every checkpoint is printed\n"
+        "once, oldest first, within milliseconds (inotify on Linux), and pinned until the\n"
+        "next one is taken (tf_ckpt_compat.watch()). JSON lines hold path (the pinned copy\n"
+        "with --every), listed_path (as the state file names it), step (null when the name\n"
+        "does not end in -<number>), timestamp (from the state file, with --every; else\n"
+        "null), time (when found) and backend.",
         parents,
     )
     add_directory(watch)
@@ -56,6 +65,33 @@ def add_parser(commands: Commands, parents: list[Parser]) -> None:
         default=0.0,
         metavar="SECONDS",
         help="wait at least SECONDS between two checkpoints",
+    )
+    watch.add_argument(
+        "--every",
+        action="store_true",
+        help="every checkpoint once, in order, pinned against deletion (tf_ckpt_compat.watch)",
+    )
+    watch.add_argument(
+        "--all",
+        action="store_true",
+        help="with --every: also the checkpoints listed when the watch starts",
+    )
+    watch.add_argument(
+        "--no-pin",
+        action="store_true",
+        help="with --every: do not pin (a checkpoint deleted before its turn is skipped)",
+    )
+    watch.add_argument(
+        "--record",
+        metavar="FILE",
+        help="with --every: record each checkpoint once its command is done, and skip the "
+        "recorded ones (a restart goes on where it was)",
+    )
+    watch.add_argument(
+        "--count",
+        type=positive_count,
+        metavar="N",
+        help="stop after N checkpoints",
     )
     add_format(watch, "json")
     watch.add_argument(
@@ -78,6 +114,11 @@ def check_arguments(args: argparse.Namespace) -> None:
         args.parser.error("argument --exec: expected a command")
     if args.stop_on_error and not args.exec:
         args.parser.error("--stop-on-error needs --exec")
+    for option in ("all", "no_pin", "record"):
+        if getattr(args, option) and not args.every:
+            args.parser.error(f"--{option.replace('_', '-')} needs --every")
+    if args.every and args.min_interval:
+        args.parser.error("--min-interval is the iterator's: not with --every")
 
 
 def run(args: argparse.Namespace, console: Console) -> int:
@@ -86,9 +127,20 @@ def run(args: argparse.Namespace, console: Console) -> int:
     if args.exec:
         _check_command(args.exec[0])
 
-    def on_checkpoint(path: str, found: float) -> int | None:
+    from .._watch.checkpoint import step_of  # only now: `--help` does not load the watcher
+
+    def on_checkpoint(checkpoint: Checkpoint | str, found: float) -> int | None:
+        path = os.fspath(checkpoint)
         if args.format == "json":
-            record = {"path": path, "step": _step(path), "time": iso(found), "backend": backend}
+            listed = checkpoint if isinstance(checkpoint, str) else checkpoint.listed_path
+            record = {
+                "path": path,
+                "listed_path": listed,
+                "step": step_of(listed),
+                "timestamp": None if isinstance(checkpoint, str) else checkpoint.timestamp,
+                "time": iso(found),
+                "backend": backend,
+            }
             console.result(to_json(record))
         else:
             console.result(path)
@@ -97,12 +149,26 @@ def run(args: argparse.Namespace, console: Console) -> int:
         status = _run_command(args.exec, path)
         return status if status and args.stop_on_error else None
 
-    return follow(console, args.dir, on_checkpoint, args.timeout, args.min_interval)
+    every = None
+    if args.every:
+        every = {
+            "start": "all" if args.all else "new",
+            "pin": not args.no_pin,
+            "record": args.record,
+        }
+    return follow(
+        console, args.dir, on_checkpoint, args.timeout, args.min_interval, args.count, every
+    )
 
 
-def _step(path: str) -> int | None:
-    match = re.search(r"-(\d+)$", path)
-    return int(match.group(1)) if match else None
+def positive_count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive whole number, not {text!r}")
+    return value
 
 
 def _check_command(name: str) -> None:
