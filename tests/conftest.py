@@ -1,3 +1,5 @@
+import uuid
+
 import pytest
 
 import tf_ckpt_compat
@@ -13,3 +15,16 @@ def pure_backend(monkeypatch):
     tf_ckpt_compat.set_tf_version(None)
     yield
     tf_ckpt_compat.set_tf_version(None)
+
+
+@pytest.fixture
+def memory_root():
+    """A fresh memory:// root, emptied afterwards (fsspec's memory store is per process)."""
+    from fsspec.implementations.memory import MemoryFileSystem
+
+    name = f"tfcc-{uuid.uuid4().hex[:12]}"
+    yield f"memory://{name}"
+    store, dirs = MemoryFileSystem.store, MemoryFileSystem.pseudo_dirs
+    for key in [k for k in store if k.startswith(f"/{name}")]:
+        del store[key]
+    dirs[:] = [d for d in dirs if not d.startswith(f"/{name}")]

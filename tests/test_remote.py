@@ -22,12 +22,10 @@ import logging
 import os
 import subprocess
 import sys
-import uuid
 from pathlib import Path
 
 import fsspec
 import pytest
-from fsspec.implementations.memory import MemoryFileSystem
 from storage_helpers import counting
 
 import tf_ckpt_compat
@@ -75,17 +73,6 @@ def recorded_logs():
 
 
 # --- fixtures -----------------------------------------------------------------------
-
-
-@pytest.fixture
-def memory_root():
-    """A fresh memory:// root, emptied afterwards (fsspec's memory store is per process)."""
-    name = f"tfcc-{uuid.uuid4().hex[:12]}"
-    yield f"memory://{name}"
-    store, dirs = MemoryFileSystem.store, MemoryFileSystem.pseudo_dirs
-    for key in [k for k in store if k.startswith(f"/{name}")]:
-        del store[key]
-    dirs[:] = [d for d in dirs if not d.startswith(f"/{name}")]
 
 
 @pytest.fixture
@@ -158,7 +145,7 @@ def test_file_url_results_keep_the_url(local_run):
         assert tf_ckpt_compat.latest_checkpoint(url) == url + "/model.ckpt-1"
         state = tf_ckpt_compat.get_checkpoint_state(url)
         assert state.all_model_checkpoint_paths == [url + "/model.ckpt-1"]
-        assert _pure._matching_files(url + "/model.ckpt-*.index") == [url + "/model.ckpt-1.index"]
+        assert _pure.matching_files(url + "/model.ckpt-*.index") == [url + "/model.ckpt-1.index"]
     # The path part is not cleaned: the OS resolves "..", through a directory that must exist.
     dotdot = "file://" + local_run.directory + "/../run"
     assert tf_ckpt_compat.latest_checkpoint(dotdot) == dotdot + "/model.ckpt-1"

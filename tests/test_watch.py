@@ -549,3 +549,20 @@ def test_bad_options_raise_before_anything_starts(tmp_path, options, message):
     with pytest.raises(ValueError, match=message):
         tf_ckpt_compat.watch(tmp_path, **options)
     assert threading.active_count() == before
+
+
+def test_object_stores_are_polled_and_nothing_is_pinned(memory_root, caplog):
+    run = CheckpointDirectory(memory_root + "/run")
+    with tf_ckpt_compat.watch(run.directory, timeout=SETTLE, poll_interval=0.05) as w:
+        assert w.mode == "poll"
+        run.publish(1)
+        first = next(w)
+        assert first.path == first.listed_path == run.prefix(1)
+        assert tf_ckpt_compat.list_variables(first.path) == [("global_step", [])]
+        run.publish(2)
+        run.publish(3)
+        time.sleep(0.3)
+        run.delete_files(2)  # no pin holds it: reported and skipped, not raised
+        with caplog.at_level(logging.WARNING, "tensorflow"):
+            assert next(w).step == 3
+        assert w.stats.deleted == 1
