@@ -14,7 +14,7 @@ EXIT_TERMINATED = 143  # 128 + SIGTERM
 
 # (statuses, meaning): the `--help` epilog, and what the README's table is checked against.
 TABLE = (
-    ("0", "success; for watch and demo, the iterator ended (--timeout passed)"),
+    ("0", "success; for watch and demo, the iterator ended (--timeout passed, or --count reached)"),
     (
         "1",
         "no checkpoint (latest), no valid state (state), a bad state file, a checkpoint that "
