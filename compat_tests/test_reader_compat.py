@@ -4,8 +4,10 @@ The reading itself is compared case by case in the conformance group
 `readers` (`tf_ckpt_compat/conformance/reader_cases.py`, run by
 `test_conformance.py`): checkpoints TensorFlow writes at test time, whole and
 damaged, read through both sides. Here: the writer is byte-identical to
-`SaveV2`, TensorFlow's byte swapping is the oracle for big-endian bundles, and
-`testing.CheckpointDirectory` writes checkpoints TensorFlow opens.
+`SaveV2`, TensorFlow's byte swapping is the oracle for big-endian bundles,
+`testing.CheckpointDirectory` writes checkpoints TensorFlow opens, and bundles
+with a tensor of a dtype numpy cannot hold (unknown, invalid, resource) list as
+TensorFlow lists them, where reading that tensor ends TensorFlow's process.
 """
 
 from __future__ import annotations
@@ -29,6 +31,112 @@ def test_the_v1_name_reads_what_tensorflows_does(tf, backend, tmp_path):
     assert ours.get_variable_to_shape_map() == theirs.get_variable_to_shape_map()
     assert ours.has_tensor("part") == theirs.has_tensor("part")
     assert ours.debug_string() == theirs.debug_string()
+
+
+# --- dtypes TensorFlow cannot give to numpy: listed as TensorFlow lists them ----------------
+
+
+def _with_odd_entry(prefix: str, dtype: int, shape: list[int], payload: bytes) -> None:
+    """A bundle of the package's writer, plus tensor `odd` of enum `dtype`, CRCs all right."""
+    from tf_ckpt_compat._bundle import crc32c
+    from tf_ckpt_compat._bundle.table import Table
+    from tf_ckpt_compat._bundle.writer import (
+        _message_field,
+        _shape,
+        _varint_field,
+        encode_bundle,
+        encode_table,
+    )
+
+    index, data = encode_bundle({"a": np.arange(3, dtype=np.float32), "s": b"xy"})
+    items = list(Table(lambda o, n: index[o : o + n], len(index)).items())
+    # BundleEntryProto: dtype 1, shape 2, offset 4, size 5, crc32c 6 (fixed32).
+    entry = _varint_field(1, dtype) + _message_field(2, _shape(shape))
+    entry += _varint_field(4, len(data)) + _varint_field(5, len(payload))
+    entry += b"\x35" + crc32c.mask(crc32c.value(payload)).to_bytes(4, "little")
+    with open(prefix + ".index", "wb") as f:
+        f.write(encode_table(sorted([*items, (b"odd", entry)])))
+    with open(prefix + ".data-00000-of-00001", "wb") as f:
+        f.write(data + payload)
+
+
+def _listings(reader_module, prefix: str) -> list[tuple[object, ...]]:
+    def dtypes():
+        return sorted(
+            (k, v.name)
+            for k, v in reader_module.load_checkpoint(prefix).get_variable_to_dtype_map().items()
+        )
+
+    reader = reader_module.load_checkpoint(prefix)
+    return [
+        outcome(partial(reader_module.list_variables, prefix), str),
+        sorted(reader.get_variable_to_shape_map().items()),
+        outcome(dtypes, str),
+        reader.debug_string(),
+        reader.has_tensor("odd"),
+        outcome(partial(reader.get_tensor, "a"), str),
+    ]
+
+
+@pytest.mark.parametrize(
+    "dtype, shape, payload",
+    [
+        (0, [2], bytes(8)),  # DT_INVALID
+        (99, [2], bytes(8)),  # no TensorFlow has it
+        (20, [2], bytes(8)),  # a resource: TensorFlow checks 200 bytes an element
+    ],
+    ids=["invalid", "unknown", "resource"],
+)
+def test_dtypes_numpy_cannot_hold_are_listed_as_tensorflow_lists_them(
+    tf, backend, tmp_path, dtype, shape, payload
+):
+    prefix = str(tmp_path / "ckpt")
+    _with_odd_entry(prefix, dtype, shape, payload)
+    assert _listings(tf_ckpt_compat.train, prefix) == _listings(tf.train, prefix)
+    if dtype == 20:  # the size is checked first: TensorFlow's error, not its abort
+        ours = tf_ckpt_compat.load_checkpoint(prefix)
+        theirs = tf.train.load_checkpoint(prefix)
+        assert outcome(partial(ours.get_tensor, "odd"), str) == outcome(
+            partial(theirs.get_tensor, "odd"), str
+        )
+
+
+@pytest.mark.parametrize("dtype", [0, 99])
+def test_tensorflow_aborts_on_a_tensor_of_unknown_dtype(tf, tmp_path, dtype):
+    # What the README says, and why no comparison of get_tensor can run: the
+    # pure reader raises InternalError where TensorFlow ends the process.
+    import signal
+    import subprocess
+    import sys
+
+    from tf_ckpt_compat._bundle.reader import CheckpointReader
+
+    prefix = str(tmp_path / "ckpt")
+    _with_odd_entry(prefix, dtype, [2], bytes(8))
+    code = f"import tensorflow as tf; tf.train.load_checkpoint({prefix!r}).get_tensor('odd')"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=120)
+    assert result.returncode == -signal.SIGABRT, result.stderr[-500:]
+    with pytest.raises(tf_ckpt_compat.errors.InternalError, match="not convertible to numpy"):
+        CheckpointReader(prefix).get_tensor("odd")
+
+
+# --- tf-ckpt-compat inspect: the text of TensorFlow's inspect_checkpoint tool ---------------
+
+
+@pytest.mark.parametrize("kind", ["tf2_dtypes", "tf1_partitioned", "iterator"])
+@pytest.mark.parametrize("mode", ["listing", "all_tensors", "one_tensor"])
+def test_inspect_prints_what_tensorflows_tool_prints(tf, backend, tmp_path, capsys, kind, mode):
+    from tensorflow.python.tools.inspect_checkpoint import print_tensors_in_checkpoint_file
+
+    from tf_ckpt_compat import _cli
+
+    prefix = checkpoints.copy_of(kind, str(tmp_path / "run"))
+    name = tf.train.list_variables(prefix)[-1][0] if mode == "one_tensor" else ""
+    print_tensors_in_checkpoint_file(prefix, name, all_tensors=mode == "all_tensors")
+    theirs = capsys.readouterr().out
+    options = {"listing": [], "all_tensors": ["--all-tensors"], "one_tensor": ["--tensor", name]}
+    assert _cli.main(["inspect", prefix, *options[mode]]) == 0
+    assert capsys.readouterr().out == theirs
 
 
 # --- writing: byte for byte what SaveV2 writes --------------------------------------------------

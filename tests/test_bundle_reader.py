@@ -11,6 +11,7 @@ and never hang.
 from __future__ import annotations
 
 import contextlib
+import re
 import sys
 
 import ml_dtypes
@@ -197,3 +198,94 @@ def test_entries_with_valid_checksums_but_wrong_contents(tmp_path, data):
     items = [(k, bytes(value) if k == key else v) for k, v in items]
     _write_files(prefix, encode_table(items), payload)
     _read_everything(prefix)
+
+
+# --- what TensorFlow checks and cannot convert: compat_tests compare the same with TF ------
+
+
+def _variant_bundle(prefix: str, elements: list[bytes], damage: int | None = None) -> None:
+    """A bundle with `v`, a variant tensor of serialized VariantTensorDataProtos, as
+    `WriteVariantTensor` writes it: each a varint length, the bytes, the masked
+    running CRC (which covers each length as a little-endian uint64)."""
+    from tf_ckpt_compat._bundle import crc32c
+    from tf_ckpt_compat._bundle.writer import _message_field, _shape, _varint, _varint_field
+
+    index, data = encode_bundle({"a": np.float32(1)})
+    payload, crc = bytearray(), 0
+    for element in elements:
+        payload += _varint(len(element)) + element
+        crc = crc32c.extend(crc32c.extend(crc, len(element).to_bytes(8, "little")), element)
+        stored = crc32c.mask(crc).to_bytes(4, "little")
+        payload += stored
+        crc = crc32c.extend(crc, stored)
+    if damage is not None:
+        payload[damage] ^= 1
+    entry = _varint_field(1, 21) + _message_field(2, _shape([len(elements)]))
+    entry += _varint_field(4, len(data)) + _varint_field(5, len(payload))
+    entry += b"\x35" + crc32c.mask(crc).to_bytes(4, "little")
+    items = list(table.Table(lambda o, n: index[o : o + n], len(index)).items())
+    _write_files(prefix, encode_table(sorted([*items, (b"v", entry)])), data + bytes(payload))
+
+
+# VariantTensorDataProto: type_name = 1, metadata = 2.
+ITERATOR_STATE = b"\x0a\x14tensorflow::Iterator\x12\x03abc"
+
+
+def test_a_variant_tensor_is_checked_then_refused_as_tensorflow_does(prefix):
+    _variant_bundle(prefix, [ITERATOR_STATE, b""])
+    reader = CheckpointReader(prefix)
+    assert reader.get_variable_to_dtype_map()["v"].name == "variant"
+    with pytest.raises(errors.InternalError) as raised:
+        reader.get_tensor("v")
+    assert str(raised.value) == "Tensorflow type 21 not convertible to numpy dtype."
+
+
+@pytest.mark.parametrize(
+    "elements, damage, error, message",
+    [
+        # The stored CRC of the second element (its last 4 bytes).
+        ([ITERATOR_STATE, b""], -1, errors.OpError, "The checksum after Variant 1 does not match"),
+        ([b"\x0a\xff"], None, errors.OpError, "Unable to parse VariantTensorDataProto from buf"),
+        ([b"\x12\x01x"], None, errors.OpError, 'Could not decode variant with type_name: "".'),
+    ],
+    ids=["element_checksum", "unparseable", "empty_type_name_with_metadata"],
+)
+def test_a_damaged_variant_tensor_fails_as_tensorflow_does(
+    prefix, elements, damage, error, message
+):
+    _variant_bundle(prefix, elements, damage)
+    with pytest.raises(error, match=re.escape(message)):
+        CheckpointReader(prefix).get_tensor("v")
+    assert CheckpointReader(prefix).get_tensor("a") == 1  # only that tensor fails
+
+
+@pytest.mark.parametrize(
+    "version, message",
+    [
+        ((1, 2, ()), "min consumer version 2 above current version 1 for TensorFlow {}.  Please"),
+        ((1, 0, (1,)), "disallows consumer version 1.  Please upgrade TensorFlow: this version"),
+        ((-1, 0, ()), "producer version -1 below min producer 0 supported by TensorFlow {}.  "),
+    ],
+)
+def test_a_header_of_a_newer_format_names_the_reproduced_version(
+    prefix, monkeypatch, version, message
+):
+    from tf_ckpt_compat._bundle.writer import _message_field, _varint, _varint_field
+
+    producer, min_consumer, bad = version
+    # VersionDef: producer = 1, min_consumer = 2, bad_consumers = 3 (unpacked).
+    body = _varint(8) + _varint(producer) + _varint_field(2, min_consumer)
+    body += b"".join(_varint(24) + _varint(v) for v in bad)
+    index, data = encode_bundle({"a": np.float32(1)})
+    items = list(table.Table(lambda o, n: index[o : o + n], len(index)).items())
+    header = _varint_field(1, 1) + _message_field(3, body)
+    _write_files(prefix, encode_table([(b"", header), *items[1:]]), data)
+    monkeypatch.delenv("TF_CKPT_COMPAT_TF_VERSION", raising=False)
+    for setting, shown in ((None, "2.21.0"), ("2.16.2", "2.16.2")):
+        tf_ckpt_compat.set_tf_version(setting)
+        try:
+            with pytest.raises(ValueError) as raised:
+                CheckpointReader(prefix)
+        finally:
+            tf_ckpt_compat.set_tf_version(None)
+        assert message.format(shown) in str(raised.value)

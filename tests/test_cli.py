@@ -786,15 +786,20 @@ def bundle(tmp_path) -> str:
 def test_inspect_lists_as_tensorflows_tool(bundle):
     result = cli("inspect", bundle)
     assert (result.returncode, result.stderr) == (0, "")
-    # TensorFlow's inspect_checkpoint prints reader.debug_string(): key order.
-    assert result.stdout == "names (DT_STRING) [2]\nstep (DT_INT64) []\nw (DT_FLOAT) [1,2]\n"
+    # TensorFlow's inspect_checkpoint prints print(reader.debug_string()) (key
+    # order, and print's own newline), then the element count of every variable.
+    assert result.stdout == (
+        "names (DT_STRING) [2]\nstep (DT_INT64) []\nw (DT_FLOAT) [1,2]\n\n"
+        "# Total number of params: 5\n"
+    )
     tensor = cli("inspect", bundle, "--tensor", "w")
-    assert tensor.stdout == "tensor_name:  w\n[[1.5 nan]]\n"
+    assert tensor.stdout == "tensor: w (float32) [1, 2]\n[[1.5 nan]]\n# Total number of params: 5\n"
     every = cli("inspect", bundle, "--all-tensors")
     assert every.stdout.splitlines()[::2] == [
-        "tensor_name:  names",
-        "tensor_name:  step",
-        "tensor_name:  w",
+        "tensor: names (string) [2]",
+        "tensor: step (int64) []",
+        "tensor: w (float32) [1, 2]",
+        "# Total number of params: 5",
     ]
 
 

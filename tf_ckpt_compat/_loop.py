@@ -16,47 +16,13 @@ import time
 from . import _backend, _management
 from ._log import LOG as _LOG
 from ._signature import tf_signature
+from ._tf_version import reproduced_variant
+from ._tf_version import set_tf_version as set_tf_version  # the public name's home
+from ._tf_version import variant_of as _variant_of
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable, Generator
-
-
-VERSION_ENV_VAR = "TF_CKPT_COMPAT_TF_VERSION"
-_DEFAULT_PURE_VERSION = "2.21"
-_version_override: str | None = None
-
-
-def set_tf_version(version: str | None) -> None:
-    """Sets which TensorFlow version's loop the pure backend reproduces.
-
-    Args:
-      version: a TensorFlow version such as `"2.16"`, `"2.19"` or `"2.21.0"`, or
-        `None` to go back to `TF_CKPT_COMPAT_TF_VERSION` (default: today's loop).
-        It takes precedence over the environment variable. With the `tensorflow`
-        backend the installed TensorFlow always decides.
-
-    Raises:
-      ValueError: if `version` is not a version number.
-    """
-    global _version_override
-    if version is not None:
-        _variant_of(version, source="set_tf_version")
-    _version_override = version
-
-
-def _variant_of(version: str, source: str) -> str:
-    try:
-        major, minor = (int(part) for part in version.strip().split(".")[:2])
-    except ValueError:
-        raise ValueError(
-            f"{source} got {version!r}: expected a TensorFlow version such as 2.16, 2.19 or 2.21."
-        ) from None
-    if (major, minor) >= (2, 20):
-        return "C"
-    if (major, minor) == (2, 19):
-        return "B"
-    return "A"
 
 
 def loop_variant() -> str:
@@ -72,11 +38,7 @@ def loop_variant() -> str:
     """
     if _backend.backend() == "tensorflow":
         return _variant_of(_backend.implementation().VERSION, source="tensorflow.__version__")
-    if _version_override is not None:
-        return _variant_of(_version_override, source="set_tf_version")
-    return _variant_of(
-        os.environ.get(VERSION_ENV_VAR) or _DEFAULT_PURE_VERSION, source=VERSION_ENV_VAR
-    )
+    return reproduced_variant()
 
 
 @tf_signature

@@ -20,6 +20,7 @@ import sys
 from .. import _storage
 from .. import errors as tf_errors
 from .._errors import describe
+from .._tf_version import reproduced_version
 from . import crc32c, ordered_code, wire
 from .dtypes import RESOURCE, STRING, VARIANT, DType, byteswapped, import_numpy, proto_name
 from .table import Table, TableError
@@ -39,15 +40,14 @@ def tf_error(code: int, message: str) -> Exception:
     pybind11 (`pybind11_status.h`) raises ValueError for INVALID_ARGUMENT,
     IndexError for OUT_OF_RANGE, NotImplementedError for UNIMPLEMENTED and
     RuntimeError otherwise; `py_checkpoint_reader.error_translator` turns a
-    RuntimeError into a `tf.errors` class by what its message says, and into a
-    plain `OpError` (code UNKNOWN) when it says none of that.
+    RuntimeError, NotImplementedError included (a subclass), into a `tf.errors`
+    class by what its message says, and into a plain `OpError` (code UNKNOWN)
+    when it says none of that.
     """
     if code == tf_errors.INVALID_ARGUMENT:
         return ValueError(message)
     if code == tf_errors.OUT_OF_RANGE:
         return IndexError(message)
-    if code == tf_errors.UNIMPLEMENTED:
-        return NotImplementedError(message)
     if "not found in checkpoint" in message or "Failed to find any matching files for" in message:
         return tf_errors.NotFoundError(None, None, message)
     if "Sliced checkpoints are not supported" in message or "Data type not supported" in message:
@@ -236,11 +236,17 @@ class CheckpointReader:
             raise tf_error(tf_errors.DATA_LOSS, message) from None
 
     def _value(self, key: bytes, entry: wire.Entry) -> Any:
-        dtype = DType(entry.dtype) if entry.dtype in _KNOWN else None
-        if dtype is None or entry.dtype in (RESOURCE, VARIANT):
-            name = dtype.name if dtype is not None else str(entry.dtype)
-            raise tf_error(tf_errors.UNIMPLEMENTED, f"Data type not supported: {name}")
         shape = entry.shape or []
+        if entry.dtype == VARIANT:
+            self._check_variants(entry, math.prod(shape))
+            raise _not_convertible(entry.dtype)
+        if entry.dtype == RESOURCE and entry.size != math.prod(shape) * _RESOURCE_HANDLE_BYTES:
+            raise _invalid_size(key, entry.size, math.prod(shape) * _RESOURCE_HANDLE_BYTES)
+        if entry.dtype == RESOURCE or entry.dtype not in _KNOWN:
+            # TensorFlow aborts the whole process here (a failed CHECK): the
+            # error it gives for a tensor numpy cannot hold is the nearest.
+            raise _not_convertible(entry.dtype)
+        dtype = DType(entry.dtype)
         if entry.slices:
             return self._reassemble(key, entry, dtype, shape)
         if entry.dtype == STRING:
@@ -252,11 +258,7 @@ class CheckpointReader:
         np_dtype = np.dtype(dtype.as_numpy_dtype)
         expected = math.prod(shape) * np_dtype.itemsize
         if entry.size != expected:
-            raise tf_error(
-                tf_errors.DATA_LOSS,
-                f"Invalid size in bundle entry: key {_name(key)}; "
-                f"stored size {entry.size}; expected size {expected}",
-            )
+            raise _invalid_size(key, entry.size, expected)
         if self._swap and entry.dtype not in _SWAPPABLE:
             raise tf_error(
                 tf_errors.INTERNAL,
@@ -315,6 +317,70 @@ class CheckpointReader:
             values[:] = [b""] * count
         return values.reshape(shape)
 
+    def _check_variants(self, entry: wire.Entry, count: int) -> None:
+        """A variant tensor's checks, as `ReadVariantTensor` makes them; its values are not kept.
+
+        Each element is a varint length, a serialized `VariantTensorDataProto`
+        and a masked running CRC, which covers each length as a uint64 in
+        memory. The values are C++ objects only TensorFlow can use: TensorFlow
+        too fails after reading them, when it converts them for numpy.
+        TensorFlow decodes each with the decoder registered for its type name;
+        here any name is taken as registered.
+        """
+        if self._swap:
+            raise tf_error(
+                tf_errors.UNIMPLEMENTED,
+                f"TensorBundle at {self._prefix}is of a different endianness than this "
+                "machine's hardware, and the bundle contains a variant (arbitrary C++ type) "
+                "tensor. Byte-swapping of variant tensors is not currently implemented.",
+            )
+        crc = 0
+        data = memoryview(self._read(entry)) if entry.size else memoryview(b"")
+        pos = 0
+        for i in range(count if entry.size else 0):
+            try:
+                length, pos = wire.read_varint(data, pos)
+            except wire.WireError:
+                raise (
+                    _short_read()
+                    if len(data) - pos < 10
+                    else tf_error(tf_errors.DATA_LOSS, "Stored data longer than 10 bytes.")
+                ) from None
+            crc = crc32c.extend(crc, length.to_bytes(8, sys.byteorder))
+            payload = data[pos : pos + length]
+            pos += length
+            if len(payload) < length:
+                raise _short_read()
+            crc = crc32c.extend(crc, payload)
+            try:
+                type_name, contents = wire.parse_variant(payload)
+            except wire.WireError:
+                raise tf_error(
+                    tf_errors.DATA_LOSS,
+                    f"Unable to parse VariantTensorDataProto from buffer of size {length}. "
+                    f"Bundle entry offset: {entry.offset} size: {entry.size}",
+                ) from None
+            if not type_name and contents:  # DecodeUnaryVariant: a malformed empty variant
+                raise tf_error(
+                    tf_errors.INTERNAL,
+                    'Could not decode variant with type_name: "".  Perhaps you forgot to '
+                    "register a decoder via REGISTER_UNARY_VARIANT_DECODE_FUNCTION?",
+                )
+            stored = data[pos : pos + 4]
+            pos += 4
+            if len(stored) < 4:
+                raise _short_read()
+            checksum = crc32c.unmask(int.from_bytes(stored, sys.byteorder))
+            if checksum != crc:
+                raise tf_error(
+                    tf_errors.DATA_LOSS,
+                    f"The checksum after Variant {i} does not match. Expected: {checksum:08d} "
+                    f"Actual: {crc:08d}",
+                )
+            crc = crc32c.extend(crc, stored)
+        if crc32c.unmask(entry.crc32c) != crc:
+            raise self._checksum_error(entry, crc)
+
     def _read(self, entry: wire.Entry) -> bytearray:
         """The entry's bytes from its shard, in a writable buffer: one positioned read."""
         path = data_filename(self._prefix, entry.shard_id, self._num_shards)
@@ -323,7 +389,7 @@ class CheckpointReader:
         except OSError as e:
             raise _os_error(e, path) from None
         if len(data) < entry.size:
-            raise tf_error(tf_errors.OUT_OF_RANGE, "Read less bytes than requested")
+            raise _short_read()
         return data
 
     def _reassemble(self, key: bytes, entry: wire.Entry, dtype: DType, shape: list[int]) -> Any:
@@ -347,6 +413,26 @@ class CheckpointReader:
         return full
 
 
+def _invalid_size(key: bytes, stored: int, expected: int) -> Exception:
+    return tf_error(
+        tf_errors.DATA_LOSS,
+        f"Invalid size in bundle entry: key {_name(key)}; stored size {stored}; "
+        f"expected size {expected}",
+    )
+
+
+def _short_read() -> Exception:
+    return tf_error(tf_errors.OUT_OF_RANGE, "Read less bytes than requested")
+
+
+def _not_convertible(enum: int) -> Exception:
+    """What TensorFlow's Python reader raises for a tensor numpy has no type for."""
+    return tf_error(tf_errors.INTERNAL, f"Tensorflow type {enum} not convertible to numpy dtype.")
+
+
+# sizeof(ResourceHandle), by which TensorFlow (2.16 to 2.21, on 64-bit Linux)
+# checks a resource entry's size.
+_RESOURCE_HANDLE_BYTES = 200
 _KNOWN = frozenset(range(1, 34))
 # The dtypes TensorFlow byte-swaps (byte_swap_tensor.cc): not the float8 and
 # the small integer types, whose bundles from the other byte order it refuses.
@@ -358,20 +444,26 @@ def _key(tensor_str: str | bytes) -> bytes:
 
 
 def _check_version(header: wire.Header) -> None:
-    """`CheckVersions(header.version(), kTensorBundleVersion, kTensorBundleMinProducer, ...)`."""
+    """`CheckVersions(header.version(), kTensorBundleVersion, kTensorBundleMinProducer, ...)`.
+
+    TensorFlow's messages name its own version: here, the one the pure
+    backend reproduces (`set_tf_version`, `TF_CKPT_COMPAT_TF_VERSION`, else 2.21.0).
+    """
+    version = reproduced_version()  # TF_VERSION_STRING, in TensorFlow's messages
     if header.producer < _MIN_PRODUCER:
         message = (
             f"Checkpoint producer version {header.producer} below min producer "
-            f"{_MIN_PRODUCER} supported by TensorFlow. Please regenerate your checkpoint."
+            f"{_MIN_PRODUCER} supported by TensorFlow {version}.  Please regenerate your "
+            "checkpoint."
         )
     elif header.min_consumer > _VERSION:
         message = (
             f"Checkpoint min consumer version {header.min_consumer} above current version "
-            f"{_VERSION} for TensorFlow. Please upgrade TensorFlow."
+            f"{_VERSION} for TensorFlow {version}.  Please upgrade TensorFlow."
         )
     elif _VERSION in header.bad_consumers:
         message = (
-            f"Checkpoint disallows consumer version {_VERSION}. Please upgrade TensorFlow: "
+            f"Checkpoint disallows consumer version {_VERSION}.  Please upgrade TensorFlow: "
             "this version is likely buggy."
         )
     else:

@@ -219,3 +219,26 @@ def _parse_slice(src: memoryview) -> list[tuple[int, int]]:
                 length = _signed64(_int(value))
         extents.append((start, length))
     return extents
+
+
+def parse_variant(src: bytes | memoryview) -> tuple[str, bool]:
+    """`VariantTensorDataProto`: its type name, and whether it holds metadata or tensors.
+
+    The tensors (`TensorProto`s) are checked as well-formed messages, not
+    decoded: the reader keeps no variant's value, only TensorFlow's checks.
+    """
+    # VariantTensorDataProto: type_name = 1 (string), metadata = 2, tensors = 3.
+    type_name, contents = "", False
+    for number, value in _known(src, {1: _L, 2: _L, 3: _L}):
+        if number == 1:
+            try:  # proto3 strings must be UTF-8, or protobuf refuses the message
+                type_name = bytes(_message(value)).decode("utf-8")
+            except UnicodeDecodeError:
+                raise WireError("type_name is not UTF-8") from None
+        elif number == 2:
+            contents = contents or len(_message(value)) > 0
+        else:
+            for _ in fields(_message(value)):
+                pass
+            contents = True
+    return type_name, contents

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import math
 
 import tf_ckpt_compat
 
@@ -25,8 +26,12 @@ def add_parser(commands: Commands, parents: list[Parser]) -> None:
         run,
         "Print a checkpoint's tensors (TensorFlow's inspect_checkpoint tool).",
         "PATH is a checkpoint prefix, or a directory read through its state file. Text\n"
-        "output is TensorFlow's: one `name (DT_FLOAT) [2,3]` line per tensor, or with\n"
-        "--tensor/--all-tensors each name and value. JSON is one object: checkpoint and\n"
+        "output is that of TensorFlow's `python -m tensorflow.python.tools.inspect_checkpoint`\n"
+        "(2.16 to 2.21): one `name (DT_FLOAT) [2,3]` line per stored tensor, or with\n"
+        "--tensor/--all-tensors a `tensor: name (float32) [2, 3]` line and the value of\n"
+        "each; then `# Total number of params: N`. Unlike TensorFlow's tool, which prints\n"
+        "its errors on standard output and exits 0, a missing tensor or checkpoint is one\n"
+        "line on standard error and exit 1. JSON is one object: checkpoint and\n"
         "variables (name, dtype, shape, and value when asked: nested lists, strings in\n"
         "base64, NaN and infinities as strings). Values need numpy (exit 2 without it).",
         parents,
@@ -38,22 +43,46 @@ def add_parser(commands: Commands, parents: list[Parser]) -> None:
     add_format(inspect, "json")
 
 
+# What TensorFlow's tool prints for a tensor numpy cannot hold (a variant).
+NOT_CONVERTIBLE = "<not convertible to a numpy dtype>"
+
+
 def run(args: argparse.Namespace, console: Console) -> int:
     check_environment(directory=args.path)
     with reading_errors(args.path):
         reader = tf_ckpt_compat.load_checkpoint(args.path)
         shapes = reader.get_variable_to_shape_map()
         names = sorted(shapes) if args.all_tensors else [args.tensor] if args.tensor else []
-        values = {name: reader.get_tensor(name) for name in names}
+        dtypes = reader.get_variable_to_dtype_map() if names or args.format == "json" else {}
+        values = {name: _value(reader, name) for name in names}
         if args.format == "json":
-            dtypes = reader.get_variable_to_dtype_map()
-            console.result(to_json(_report(args.path, shapes, dtypes, values), indent=2))
+            report = _report(args.path, shapes, dtypes, values)
+            console.result(to_json(report, indent=2))
             return EXIT_OK
-        if not values:
-            console.result(reader.debug_string().decode("utf-8", "backslashreplace").rstrip("\n"))
+        if not names:
+            # As TensorFlow's tool: the bytes of partitioned variables' slice keys
+            # that are not UTF-8 are left out.
+            console.result(reader.debug_string().decode("utf-8", "ignore"))
         for name, value in values.items():
-            console.result(f"tensor_name:  {name}\n{value}")
+            console.result(f"tensor: {name} ({dtypes[name].name}) {shapes[name]}")
+            console.result(NOT_CONVERTIBLE if value is _NONE else str(value))
+        total = sum(math.prod(shape) for shape in shapes.values())
+        console.result(f"# Total number of params: {total}")
     return EXIT_OK
+
+
+_NONE = object()  # the value of a tensor numpy cannot hold
+
+
+def _value(reader: Any, name: str) -> Any:
+    """The tensor's value; `_NONE` for one TensorFlow's reader cannot convert (a variant)."""
+    try:
+        return reader.get_tensor(name)
+    except Exception as e:
+        # InternalError: the package's, or TensorFlow's own with its backend.
+        if type(e).__name__ != "InternalError":
+            raise
+        return _NONE
 
 
 def _report(
@@ -66,7 +95,7 @@ def _report(
             "dtype": dtypes[name].name,
             "shape": list(shapes[name]),
         }
-        if name in values:
+        if name in values and values[name] is not _NONE:
             variable["value"] = _plain(values[name])
         variables.append(variable)
     return {"checkpoint": path, "variables": variables}

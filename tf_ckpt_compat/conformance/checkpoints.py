@@ -109,8 +109,19 @@ def _sharded(tf: Any, directory: str) -> str:
     return prefix
 
 
+def _iterator(tf: Any, directory: str) -> str:
+    # A tf.data iterator's state is a variant tensor: TensorFlow reads it,
+    # checks it, and cannot give it to numpy.
+    iterator = iter(tf.data.Dataset.range(10))
+    next(iterator)
+    checkpoint = tf.train.Checkpoint(iterator=iterator, step=tf.Variable(1))
+    prefix: str = checkpoint.save(os.path.join(directory, "ckpt"))
+    return prefix
+
+
 WRITERS: dict[str, Callable[[Any, str], str]] = {
     "tf2_dtypes": _tf2_dtypes,
+    "iterator": _iterator,
     "tf1_partitioned": _tf1_partitioned,
     "optimizer_slots": _optimizer_slots,
     "many_variables": _many_variables,
@@ -140,7 +151,9 @@ def damage(prefix: str, how: str, targets: tuple[str, ...]) -> None:
     `how` is one of `CORRUPTIONS`.
     """
     index, data = prefix + ".index", prefix + DATA
-    if how == "bad_magic":
+    if how in _HEADERS:
+        _replace_header(index, _HEADERS[how])
+    elif how == "bad_magic":
         _flip(index, os.path.getsize(index) - 1)
     elif how == "truncated_index":
         os.truncate(index, 30)
@@ -153,17 +166,46 @@ def damage(prefix: str, how: str, targets: tuple[str, ...]) -> None:
 
     elif how == "short_data":
         os.truncate(data, 20)
-    elif how in ("data_checksum", "string_length_checksum"):
+    elif how in ("data_checksum", "string_length_checksum", "variant_checksum"):
         from .._bundle.reader import CheckpointReader  # where TensorFlow put `target`
 
         entry = CheckpointReader(prefix)._lookup(targets[0].encode())
         assert entry is not None, targets
+        # A variant tensor ends with the masked CRC of its last element.
         _flip(data, entry.offset + (0 if how == "string_length_checksum" else entry.size - 1))
     else:
         raise ValueError(f"no such damage: {how}")
 
 
+# BundleHeaderProto (num_shards = 1, endianness = 2, version = 3) bodies, each
+# of which TensorFlow's CheckVersions or byte order answers in its own way.
+# VersionDef: producer = 1, min_consumer = 2, bad_consumers = 3 (TensorFlow
+# 2.16 to 2.21 read format version 1, from producer 0 on).
+_HEADERS = {
+    "newer_format": b"\x08\x01\x1a\x04\x08\x01\x10\x02",  # min_consumer 2
+    "bad_consumer": b"\x08\x01\x1a\x04\x08\x01\x18\x01",  # bad_consumers [1]
+    "older_producer": b"\x08\x01\x1a\x0b\x08" + b"\xff" * 9 + b"\x01",  # producer -1
+    "big_endian": b"\x08\x01\x10\x01\x1a\x02\x08\x01",  # as a big-endian machine writes
+}
+
+
+def _replace_header(index: str, header: bytes) -> None:
+    """Rewrites the index with another header entry, every block's CRC right."""
+    from .._bundle.table import Table
+    from .._bundle.writer import encode_table
+
+    with open(index, "rb") as f:
+        table = f.read()
+    items = list(Table(lambda offset, length: table[offset : offset + length], len(table)).items())
+    assert items[0][0] == b"", "the header is the first entry"
+    with open(index, "wb") as f:
+        f.write(encode_table([(b"", header), *items[1:]]))
+
+
 CORRUPTIONS = (
+    "newer_format",
+    "bad_consumer",
+    "older_producer",
     "bad_magic",
     "truncated_index",
     "empty_index",
@@ -173,6 +215,8 @@ CORRUPTIONS = (
     "data_checksum",
     "string_length_checksum",
 )
+# Damage to the `iterator` checkpoint's variant tensor, or to its byte order.
+VARIANT_CORRUPTIONS = ("variant_checksum", "big_endian")
 
 
 def _flip(path: str, offset: int) -> None:

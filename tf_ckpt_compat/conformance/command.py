@@ -19,14 +19,14 @@ def versions(tf_version: str) -> dict[str, str]:
     from google.protobuf import __version__ as protobuf_version
 
     from .. import __version__
-    from .._loop import _variant_of
+    from .._tf_version import variant_of
 
     return {
         "tensorflow": tf_version,
         "protobuf": protobuf_version,
         "python": platform.python_version(),
         "tf-ckpt-compat": __version__,
-        "loop variant": _variant_of(tf_version, source="tensorflow.__version__"),
+        "loop variant": variant_of(tf_version, source="tensorflow.__version__"),
     }
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from .checkpoints import CORRUPTIONS, WRITERS
+from .checkpoints import CORRUPTIONS, VARIANT_CORRUPTIONS, WRITERS
 
 
 class ReaderCase(NamedTuple):
@@ -27,6 +27,8 @@ class ReaderCase(NamedTuple):
 _F32 = "f32/.ATTRIBUTES/VARIABLE_VALUE"
 _STRINGS = "strings/.ATTRIBUTES/VARIABLE_VALUE"
 _I64 = "i64/.ATTRIBUTES/VARIABLE_VALUE"
+_ITERATOR = "iterator/.ATTRIBUTES/ITERATOR_STATE"
+_STEP = "step/.ATTRIBUTES/VARIABLE_VALUE"
 
 READER_CASES: tuple[ReaderCase, ...] = (
     *(ReaderCase(kind, kind) for kind in WRITERS),
@@ -42,6 +44,12 @@ READER_CASES: tuple[ReaderCase, ...] = (
         )
         for how in CORRUPTIONS
     ),
+    *(
+        ReaderCase(f"damaged_{how}", "iterator", how, (_ITERATOR, _STEP))
+        for how in VARIANT_CORRUPTIONS
+    ),
 )
 # TensorFlow aborts the whole process (a failed CHECK) when one data file of a
-# sharded bundle is missing: no case can compare that.
+# sharded bundle is missing, and when asked for a tensor whose dtype it cannot
+# hold (an unknown enum, a resource): no case can compare that (the listings of
+# such bundles are compared in compat_tests/test_reader_compat.py).
