@@ -4,8 +4,9 @@ Subcommands, one module each: `watch` follows a directory with the package's
 own `checkpoints_iterator`, `latest` and `state` read the state file once
 (`state`), `demo` watches a simulated trainer through the very code `watch`
 uses (`follow`), `inspect` shows a checkpoint's tensors, `export` writes them
-to a `.npz` or `.safetensors` file, and `conformance` compares the package
-with TensorFlow.
+to a `.npz` or `.safetensors` file, `conformance` compares the package
+with TensorFlow, and `migrate` rewrites legacy TensorFlow code to call the
+package.
 Results go to standard output, one line each; standard error gets only real
 warnings and one-line errors, plus a live status line when it is a terminal.
 No traceback is ever printed (except, with `-v`, for a bug).
@@ -23,7 +24,7 @@ import traceback
 import tf_ckpt_compat
 
 from .._console import PROG, Console, OutputError
-from . import conformance, demo, export, inspect, state, watch
+from . import conformance, demo, export, inspect, migrate, state, watch
 from .common import Parser
 from .exits import (
     EXIT_BROKEN_PIPE,
@@ -75,6 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_parser(commands, [common])
     demo.add_parser(commands, [common])
     conformance.add_parser(commands, [common])
+    migrate.add_parser(commands, [common])
     return parser
 
 

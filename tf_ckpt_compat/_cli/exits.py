@@ -14,12 +14,17 @@ EXIT_TERMINATED = 143  # 128 + SIGTERM
 
 # (statuses, meaning): the `--help` epilog, and what the README's table is checked against.
 TABLE = (
-    ("0", "success; for watch and demo, the iterator ended (--timeout passed, or --count reached)"),
+    (
+        "0",
+        "success; for watch and demo, the iterator ended (--timeout passed, or --count "
+        "reached); for migrate --check, no file would change",
+    ),
     (
         "1",
         "no checkpoint (latest), no valid state (state), a bad state file, a checkpoint that "
-        "cannot be read (inspect, export) or holds tensors OUT's format cannot (export), or a "
-        "conformance case that differs from TensorFlow",
+        "cannot be read (inspect, export) or holds tensors OUT's format cannot (export), a "
+        "conformance case that differs from TensorFlow, or for migrate a file that cannot be "
+        "read, parsed or written, or with --check one that would change",
     ),
     (
         "2",
