@@ -512,6 +512,22 @@ def test_watch_every_record_makes_a_rerun_go_on_where_it_was(run, tmp_path):
     assert [json.loads(line)["step"] for line in again.stdout.splitlines()] == [2]
 
 
+def test_watch_many_follows_every_run_a_glob_matches(tmp_path):
+    runs = [CheckpointDirectory(tmp_path / "sweep" / name) for name in ("a", "b")]
+    for run in runs:
+        run.publish(1)
+    CheckpointDirectory(tmp_path / "other").publish(1)
+    result = cli(
+        "watch", str(tmp_path / "sweep" / "*"), "--many", "--all", "--timeout", "0.5",
+        "--format", "json",
+    )  # fmt: skip
+    assert (result.returncode, result.stderr) == (0, "")
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert sorted((r["run"], r["listed_path"]) for r in records) == [
+        (run.directory, run.prefix(1)) for run in runs
+    ]
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

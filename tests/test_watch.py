@@ -16,8 +16,8 @@ import time
 import pytest
 
 import tf_ckpt_compat
+from tf_ckpt_compat._watch import directory, sweep
 from tf_ckpt_compat._watch import pins as pins_module
-from tf_ckpt_compat._watch import watcher
 from tf_ckpt_compat._watch.pins import PIN_DIRECTORY, Pins
 from tf_ckpt_compat._watch.record import Record
 from tf_ckpt_compat._watch.tracker import WARNING_INTERVAL, Tracker
@@ -345,7 +345,8 @@ def test_pins_of_a_killed_process_are_removed_by_the_next_watch(tmp_path):
 def mode(request, monkeypatch):
     """Runs a test with inotify events, and again with polling only."""
     if request.param == "poll":
-        monkeypatch.setattr(watcher, "open_inotify", lambda: None)
+        monkeypatch.setattr(directory, "open_inotify", lambda: None)
+        monkeypatch.setattr(sweep, "open_inotify", lambda: None)
     return request.param
 
 
@@ -500,7 +501,7 @@ def test_a_failing_watch_thread_raises_in_the_consumer(tmp_path, monkeypatch):
     def broken(self, now):
         raise RuntimeError("bug")
 
-    monkeypatch.setattr(watcher.Tracker, "scan", broken)
+    monkeypatch.setattr(Tracker, "scan", broken)
     with tf_ckpt_compat.watch(tmp_path) as w, pytest.raises(RuntimeError, match="bug"):
         next(w)
 

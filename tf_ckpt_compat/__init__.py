@@ -52,6 +52,7 @@ __all__ = [
     "load_checkpoint",
     "load_variable",
     "loop_variant",
+    "migrate",
     "remove_checkpoint",
     "set_tf_version",
     "testing",
@@ -59,21 +60,22 @@ __all__ = [
     "update_checkpoint_state",
     "wait_for_new_checkpoint",
     "watch",
+    "watch_many",
     "Watch",
     "WatchStats",
 ]
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from . import errors, testing
+    from . import errors, migrate, testing
     from ._bundle.reader import CheckpointReader
-    from ._watch import Checkpoint, Watch, WatchStats, watch
+    from ._watch import Checkpoint, Watch, WatchStats, watch, watch_many
 
 
 def __getattr__(name: str) -> object:
     # Imported on first use, not by `import tf_ckpt_compat`: a cold start pays
     # for neither, and `tf_ckpt_compat.testing` works as users write it.
-    if name in ("errors", "testing"):
+    if name in ("errors", "migrate", "testing"):
         import importlib
 
         return importlib.import_module(f"{__name__}.{name}")
@@ -81,7 +83,7 @@ def __getattr__(name: str) -> object:
         from ._bundle.reader import CheckpointReader
 
         return CheckpointReader
-    if name in ("Checkpoint", "Watch", "WatchStats", "watch"):
+    if name in ("Checkpoint", "Watch", "WatchStats", "watch", "watch_many"):
         from . import _watch
 
         return getattr(_watch, name)

@@ -35,7 +35,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from ._storage import FileSystem
 
-__all__ = ["GLOB_CHARS", "get_matching_files", "has_glob"]
+__all__ = ["GLOB_CHARS", "directory_prefixes", "get_matching_files", "has_glob"]
 
 GLOB_CHARS = "*?[\\"  # kGlobbingChars in file_system_helper.cc
 
@@ -53,7 +53,7 @@ def get_matching_files(pattern: str, fs: FileSystem = LOCAL) -> list[str]:
         # No listing: the pattern names one path, directory or not, returned as given.
         return [pattern] if fs.exists(pattern) else []
 
-    dirs = _directory_prefixes(pattern)
+    dirs = directory_prefixes(pattern)
     first = next(i for i, d in enumerate(dirs) if has_glob(d))
     if first == 0:  # a URI with a glob in its host: TensorFlow would read dirs[-1]
         return []
@@ -82,7 +82,7 @@ def get_matching_files(pattern: str, fs: FileSystem = LOCAL) -> list[str]:
     return results
 
 
-def _directory_prefixes(pattern: str) -> list[str]:
+def directory_prefixes(pattern: str) -> list[str]:
     """AllDirectoryPrefixes: the pattern and its ancestors, outermost first."""
     first_glob = min((i for i in map(pattern.find, GLOB_CHARS) if i >= 0), default=len(pattern))
     fixed_prefix = pattern[:first_glob]

@@ -45,8 +45,8 @@ def follow(
       timeout: the iterator's or the watch's `timeout` (None: wait forever).
       min_interval: the iterator's `min_interval_secs`.
       count: stop after this many checkpoints (None: never).
-      every: None follows with `checkpoints_iterator`; else `watch()` is used,
-        with these options (`start`, `pin`, `record`).
+      every: None follows with `checkpoints_iterator`; else `watch()` is used
+        (`watch_many()` with `many`), with these options (`start`, `pin`, `record`).
 
     Returns:
       0 when the iterator ends or `count` is reached, else what `on_checkpoint` returned.
@@ -64,7 +64,11 @@ def follow(
         close = iterator.close
         checkpoints: Iterator[Checkpoint | str] = iterator
     else:
-        watch = tf_ckpt_compat.watch(directory, timeout=timeout, **every)
+        options = dict(every)
+        follow_runs = (
+            tf_ckpt_compat.watch_many if options.pop("many", False) else tf_ckpt_compat.watch
+        )
+        watch = follow_runs(directory, timeout=timeout, **options)
         close = watch.close
         checkpoints = watch
     try:

@@ -46,10 +46,11 @@ def add_parser(commands: Commands, parents: list[Parser]) -> None:
         "DIR is polled once a second; it may not exist yet. Only the newest checkpoint is\n"
         "seen at each poll, as with TensorFlow. With --every, every checkpoint is printed\n"
         "once, oldest first, within milliseconds (inotify on Linux), and pinned until the\n"
-        "next one is taken (tf_ckpt_compat.watch()). JSON lines hold path (the pinned copy\n"
-        "with --every), listed_path (as the state file names it), step (null when the name\n"
-        "does not end in -<number>), timestamp (from the state file, with --every; else\n"
-        "null), time (when found) and backend.",
+        "next one is taken (tf_ckpt_compat.watch()); with --many, DIR is a glob over run\n"
+        "directories, all followed at once. JSON lines hold path (the pinned copy with\n"
+        "--every), run (DIR, or the matching run), listed_path (as the state file names it),\n"
+        "step (null when the name does not end in -<number>), timestamp (from the state\n"
+        "file, with --every; else null), time (when found) and backend.",
         parents,
     )
     add_directory(watch)
@@ -70,6 +71,12 @@ def add_parser(commands: Commands, parents: list[Parser]) -> None:
         "--every",
         action="store_true",
         help="every checkpoint once, in order, pinned against deletion (tf_ckpt_compat.watch)",
+    )
+    watch.add_argument(
+        "--many",
+        action="store_true",
+        help="DIR is a glob over run directories (quote it): every checkpoint of every "
+        "matching run, as --every does (tf_ckpt_compat.watch_many); JSON lines say the run",
     )
     watch.add_argument(
         "--all",
@@ -114,6 +121,7 @@ def check_arguments(args: argparse.Namespace) -> None:
         args.parser.error("argument --exec: expected a command")
     if args.stop_on_error and not args.exec:
         args.parser.error("--stop-on-error needs --exec")
+    args.every = args.every or args.many
     for option in ("all", "no_pin", "record"):
         if getattr(args, option) and not args.every:
             args.parser.error(f"--{option.replace('_', '-')} needs --every")
@@ -135,6 +143,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
             listed = checkpoint if isinstance(checkpoint, str) else checkpoint.listed_path
             record = {
                 "path": path,
+                "run": args.dir if isinstance(checkpoint, str) else checkpoint.run,
                 "listed_path": listed,
                 "step": step_of(listed),
                 "timestamp": None if isinstance(checkpoint, str) else checkpoint.timestamp,
@@ -155,6 +164,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
             "start": "all" if args.all else "new",
             "pin": not args.no_pin,
             "record": args.record,
+            "many": args.many,
         }
     return follow(
         console, args.dir, on_checkpoint, args.timeout, args.min_interval, args.count, every

@@ -31,15 +31,18 @@ class Checkpoint:
       timestamp: the checkpoint's entry in `all_model_checkpoint_timestamps`
         (seconds since the epoch, written by `tf.train.CheckpointManager`), or None.
       detected_at: the `time.time()` at which the watch found it complete.
+      run: the watched directory it belongs to (for `watch_many()`, the run
+        directory the pattern matched).
     """
 
-    __slots__ = ("path", "listed_path", "step", "timestamp", "detected_at")
+    __slots__ = ("path", "listed_path", "step", "timestamp", "detected_at", "run")
 
     path: str
     listed_path: str
     step: int | None
     timestamp: float | None
     detected_at: float
+    run: str
 
     def __init__(
         self,
@@ -47,12 +50,14 @@ class Checkpoint:
         listed_path: str,
         timestamp: float | None,
         detected_at: float,
+        run: str,
     ) -> None:
         self.path = path
         self.listed_path = listed_path
         self.step = step_of(listed_path)
         self.timestamp = timestamp
         self.detected_at = detected_at
+        self.run = run
 
     def __fspath__(self) -> str:
         return self.path
@@ -64,5 +69,5 @@ class Checkpoint:
         return (
             f"Checkpoint(path={self.path!r}, listed_path={self.listed_path!r}, "
             f"step={self.step!r}, timestamp={self.timestamp!r}, "
-            f"detected_at={self.detected_at!r})"
+            f"detected_at={self.detected_at!r}, run={self.run!r})"
         )

@@ -39,16 +39,11 @@ class PinsUnavailable(Exception):
 class Pins:
     """The pins of one watch, on the local disk.
 
-    Args:
-      directory: the watched directory, whose pins left by dead processes are
-        removed at once, even if this watch never pins anything there.
+    `clean(directory)` removes the pins that dead processes left in a watched
+    directory, even if this watch never pins anything there.
     """
 
-    def __init__(self, directory: str | None = None) -> None:
-        if directory is not None:
-            root = os.path.join(directory, PIN_DIRECTORY)
-            remove_stale(root)
-            _remove_empty(root)
+    def __init__(self) -> None:
         self._owners: dict[str, tuple[str, int]] = {}  # directory -> (owner dir, lock fd)
         self._unavailable: set[str] = set()
         self._count = 0
@@ -90,6 +85,12 @@ class Pins:
         except OSError:  # EPERM, EXDEV (a bind mount), a filesystem without links
             shutil.copyfile(source, target)
             self.copies += 1
+
+    def clean(self, directory: str) -> None:
+        """Removes the pins of dead processes in `directory`."""
+        root = os.path.join(directory, PIN_DIRECTORY)
+        remove_stale(root)
+        _remove_empty(root)
 
     def release(self, pinned_prefix: str) -> None:
         """Removes one pin (its files go when the trainer has deleted theirs too)."""

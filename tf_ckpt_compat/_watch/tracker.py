@@ -60,9 +60,13 @@ class Tracker:
         listed when the watch starts (the state file's content at the first
         scan that reads it, if it existed at construction).
       handled: listed paths not to yield (from a record of a previous watch).
+      state_exists: whether the state file exists now, if the caller knows
+        (from a listing); else it is looked up.
     """
 
-    def __init__(self, directory: str, start: str, handled: set[str]) -> None:
+    def __init__(
+        self, directory: str, start: str, handled: set[str], state_exists: bool | None = None
+    ) -> None:
         self.directory = directory
         self.state_path = paths.state_file(directory)
         self._fs = _storage.for_path(directory)
@@ -70,7 +74,9 @@ class Tracker:
         # Paths yielded (or skipped) and still listed: not yielded again.
         self._seen: set[str] = set()
         self._waiting: set[str] = set()  # listed, but not complete yet
-        self._start: str | None = start if self._exists(self.state_path) else None
+        if state_exists is None:
+            state_exists = self._exists(self.state_path)
+        self._start: str | None = start if state_exists else None
         self.state_errors = 0
         self._warned_at: float | None = None
         self._unwarned = 0
