@@ -125,7 +125,7 @@ def _check_output(out: str, force: bool) -> None:
     if not os.path.isdir(parent):
         raise CliError(f"OUT's directory does not exist: {parent}", EXIT_USAGE)
     if os.path.lexists(out) and not force:
-        raise CliError(f"{out} exists: --force replaces it", EXIT_USAGE)
+        raise _exists(out)
 
 
 def _select(dtypes: dict[str, Any], safetensors: bool) -> tuple[list[str], list[tuple[str, str]]]:
@@ -290,11 +290,15 @@ def _put_in_place(temporary: str, out: str, force: bool) -> None:
     try:
         os.link(temporary, out)
     except FileExistsError:
-        raise CliError(f"{out} exists: --force replaces it", EXIT_USAGE) from None
+        raise _exists(out) from None
     except OSError:  # no hard links here
         if os.path.lexists(out):
-            raise CliError(f"{out} exists: --force replaces it", EXIT_USAGE) from None
+            raise _exists(out) from None
         os.replace(temporary, out)
+
+
+def _exists(out: str) -> CliError:
+    return CliError(f"{out} exists: --force replaces it", EXIT_USAGE)
 
 
 def _output_error(out: str, error: OSError) -> CliError:
