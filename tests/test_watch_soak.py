@@ -124,3 +124,60 @@ def test_a_consumer_killed_mid_checkpoint_redoes_that_one_and_nothing_else(tmp_p
     assert after[0] == in_flight  # redone, being unfinished...
     assert set(before) & set(after) == {in_flight}  # ...and nothing else twice
     assert sorted(set(before) | set(after)) == list(range(1, count + 1))  # nothing lost
+
+
+SWEEP_TRAINER = textwrap.dedent(
+    """
+    import sys, time
+    from tf_ckpt_compat.testing import CheckpointDirectory
+    sweep, runs, steps = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+    directories = [CheckpointDirectory(f"{sweep}/run{i:03d}") for i in range(runs)]
+    for step in range(1, steps + 1):
+        for run in directories:
+            run.publish(step, keep=3)
+        time.sleep(0.05)
+    """
+)
+
+# Logs the pinned path it was given, then checks that it is still loadable.
+EVALUATOR = (
+    'echo "start $1" >> "$2"; sleep 0.02; '
+    'if [ -e "$1.index" ]; then echo "end $1" >> "$2"; else echo "missing $1" >> "$2"; fi'
+)
+
+
+def test_soak_a_sweep_with_four_jobs_misses_nothing_and_keeps_each_run_in_order(tmp_path):
+    runs, steps = 200, 5
+    sweep = tmp_path / "sweep"
+    sweep.mkdir()
+    log = tmp_path / "evaluations.log"
+    watcher = subprocess.Popen(
+        [
+            sys.executable, "-m", "tf_ckpt_compat", "watch", f"{sweep}/*", "--many",
+            "--jobs", "4", "--timeout", "5", "--exec", "sh", "-c", EVALUATOR, "sh", "{}", str(log),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )  # fmt: skip
+    time.sleep(1.0)  # its watch is set up before the first run appears
+    trainer = subprocess.run(
+        [sys.executable, "-c", SWEEP_TRAINER, str(sweep), str(runs), str(steps)], check=True
+    )
+    out, err = watcher.communicate(timeout=120)
+    assert (trainer.returncode, watcher.returncode, err) == (0, 0, "")
+    events = [line.split(" ", 1) for line in log.read_text().splitlines()]
+    assert [kind for kind, _ in events if kind == "missing"] == []
+    by_run: dict[str, list[tuple[str, int]]] = {}
+    running, most = 0, 0
+    for kind, path in events:
+        run = path.split("/.tf-ckpt-compat-pins/")[0]
+        by_run.setdefault(run, []).append((kind, int(path.rsplit("-", 1)[1])))
+        running += 1 if kind == "start" else -1
+        most = max(most, running)
+    assert len(by_run) == runs
+    for seen in by_run.values():
+        # One at a time per run, oldest first, each once: start 1, end 1, start 2, ...
+        assert seen == [(kind, step) for step in range(1, steps + 1) for kind in ("start", "end")]
+    assert 1 < most <= 4
+    assert len(out.splitlines()) == runs * steps

@@ -64,11 +64,7 @@ def follow(
         close = iterator.close
         checkpoints: Iterator[Checkpoint | str] = iterator
     else:
-        options = dict(every)
-        follow_runs = (
-            tf_ckpt_compat.watch_many if options.pop("many", False) else tf_ckpt_compat.watch
-        )
-        watch = follow_runs(directory, timeout=timeout, **options)
+        watch = open_watch(directory, timeout, every)
         close = watch.close
         checkpoints = watch
     try:
@@ -94,6 +90,14 @@ def follow(
     finally:
         console.show_status(None)
         close()
+
+
+def open_watch(directory: str, timeout: float | None, every: dict[str, Any]) -> Watch:
+    """`watch()`, or with `every["many"]` `watch_many()`, with the other options of `every`."""
+    options = dict(every)
+    if options.pop("many", False):
+        return tf_ckpt_compat.watch_many(directory, timeout=timeout, **options)
+    return tf_ckpt_compat.watch(directory, timeout=timeout, **options)
 
 
 def _waiting_status(directory: str, last: str | None, timeout: float | None) -> Callable[[], str]:

@@ -24,7 +24,8 @@ from .common import (
     to_json,
 )
 from .exits import EXIT_COMMAND_NOT_FOUND, EXIT_NOT_EXECUTABLE, CliError
-from .follow import follow
+from .follow import follow, open_watch
+from .jobs import run_jobs
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
     from .common import Commands, Parser
 
 PATH_ENV_VAR = "TF_CKPT_PATH"
+MAX_PENDING = 100  # watch()'s default: checkpoints held at once, waiting for a job
 
 _LOG = logging.getLogger("tf_ckpt_compat.cli")
 
@@ -95,6 +97,14 @@ def add_parser(commands: Commands, parents: list[Parser]) -> None:
         "recorded ones (a restart goes on where it was)",
     )
     watch.add_argument(
+        "--jobs",
+        type=positive_count,
+        default=1,
+        metavar="N",
+        help="with --every and --exec: run up to N commands at once, one per checkpoint; "
+        "a run's checkpoints still go one at a time, oldest first",
+    )
+    watch.add_argument(
         "--count",
         type=positive_count,
         metavar="N",
@@ -125,6 +135,8 @@ def check_arguments(args: argparse.Namespace) -> None:
     for option in ("all", "no_pin", "record"):
         if getattr(args, option) and not args.every:
             args.parser.error(f"--{option.replace('_', '-')} needs --every")
+    if args.jobs > 1 and not (args.every and args.exec):
+        args.parser.error("--jobs needs --every (or --many) and --exec")
     if args.every and args.min_interval:
         args.parser.error("--min-interval is the iterator's: not with --every")
 
@@ -137,7 +149,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
 
     from .._watch.checkpoint import step_of  # only now: `--help` does not load the watcher
 
-    def on_checkpoint(checkpoint: Checkpoint | str, found: float) -> int | None:
+    def show(checkpoint: Checkpoint | str, found: float) -> None:
         path = os.fspath(checkpoint)
         if args.format == "json":
             listed = checkpoint if isinstance(checkpoint, str) else checkpoint.listed_path
@@ -153,9 +165,12 @@ def run(args: argparse.Namespace, console: Console) -> int:
             console.result(to_json(record))
         else:
             console.result(path)
+
+    def on_checkpoint(checkpoint: Checkpoint | str, found: float) -> int | None:
+        show(checkpoint, found)
         if not args.exec:
             return None
-        status = _run_command(args.exec, path)
+        status = _run_command(args.exec, os.fspath(checkpoint))
         return status if status and args.stop_on_error else None
 
     every = None
@@ -166,6 +181,17 @@ def run(args: argparse.Namespace, console: Console) -> int:
             "record": args.record,
             "many": args.many,
         }
+    if args.jobs > 1:
+        assert every is not None  # checked above
+        return run_jobs(
+            open_watch(args.dir, args.timeout, every),
+            args.jobs,
+            args.count,
+            MAX_PENDING,
+            lambda checkpoint: show(checkpoint, checkpoint.detected_at),
+            lambda checkpoint: _run_command(args.exec, checkpoint.path),
+            args.stop_on_error,
+        )
     return follow(
         console, args.dir, on_checkpoint, args.timeout, args.min_interval, args.count, every
     )

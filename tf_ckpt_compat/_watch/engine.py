@@ -184,13 +184,15 @@ class Engine:
             if self.closed:
                 return  # its pin goes with the others
             self.stats.detected += 1
-            if len(self.ready) >= self.max_pending:
-                dropped = self.ready.popleft()
+            same_run = [c for c in self.ready if c.run == checkpoint.run]
+            if len(same_run) >= self.max_pending:
+                dropped = same_run[0]
+                self.ready.remove(dropped)
                 self.release(dropped)
                 self.stats.dropped += 1
                 _LOG.warning(
-                    "Dropped checkpoint %s unused: %d newer ones were already waiting "
-                    "for the consumer (max_pending=%d)",
+                    "Dropped checkpoint %s unused: %d newer ones of its run were already "
+                    "waiting for the consumer (max_pending=%d)",
                     dropped.listed_path,
                     self.max_pending,
                     self.max_pending,

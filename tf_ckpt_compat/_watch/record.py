@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 
 
 class Record:
@@ -21,6 +22,9 @@ class Record:
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = os.fspath(path)
         self.handled: set[str] = set()
+        self._lock = (
+            threading.Lock()
+        )  # the watch's thread records skipped ones, consumers done ones
         self.existed = True
         try:
             with open(self.path, "rb") as f:
@@ -45,16 +49,17 @@ class Record:
 
     def add(self, paths: list[str], skipped: bool = False) -> None:
         """Appends `paths`, durably, in one write."""
-        paths = [p for p in paths if p not in self.handled]
-        if not paths:
-            return
-        extra = {"skipped": True} if skipped else {}
-        lines = "".join(json.dumps({"path": p, **extra}) + "\n" for p in paths)
-        data = memoryview(lines.encode("ascii"))  # json.dumps escapes every other character
-        while data:  # a regular file writes it whole, short of a full disk
-            data = data[os.write(self._fd, data) :]
-        os.fsync(self._fd)
-        self.handled.update(paths)
+        with self._lock:
+            paths = [p for p in paths if p not in self.handled]
+            if not paths:
+                return
+            extra = {"skipped": True} if skipped else {}
+            lines = "".join(json.dumps({"path": p, **extra}) + "\n" for p in paths)
+            data = memoryview(lines.encode("ascii"))  # json.dumps escapes every other character
+            while data:  # a regular file writes it whole, short of a full disk
+                data = data[os.write(self._fd, data) :]
+            os.fsync(self._fd)
+            self.handled.update(paths)
 
     def close(self) -> None:
         if self._fd >= 0:

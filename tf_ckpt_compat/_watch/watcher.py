@@ -48,6 +48,7 @@ class Watch:
         self._timeout = timeout
         self._timeout_fn = timeout_fn
         self._current: Checkpoint | None = None
+        self._yielded = False  # an item was yielded, and the consumer has not asked again yet
         self._final = False  # timeout_fn said so: hand out what is left, then end
         self.stats: WatchStats = engine.stats
         self._finalizer = weakref.finalize(self, engine.close)
@@ -63,7 +64,8 @@ class Watch:
 
     def __next__(self) -> Checkpoint:
         engine = self._engine
-        if self._current is not None:
+        if self._yielded:
+            self._yielded = False
             self.mark_done()
             if not self._final and self._timeout_fn is not None and self._timeout_fn():
                 self._finish()
@@ -73,6 +75,7 @@ class Watch:
                 if not self._still_there(checkpoint):
                     continue
                 self._current = checkpoint
+                self._yielded = True
                 self.stats.yielded += 1
                 return checkpoint
             if engine.closed or self._final:
@@ -123,8 +126,26 @@ class Watch:
         does not yield it again.
         """
         checkpoint, self._current = self._current, None
+        if checkpoint is not None:
+            self.done(checkpoint)
+
+    def hold(self) -> Checkpoint:
+        """Keeps the current checkpoint past the next item, for a consumer of several at once.
+
+        Asking for the next item then neither records nor releases it: `done()`
+        does, whenever the consumer has finished with it (from any thread).
+
+        Raises:
+          RuntimeError: when no checkpoint is current (none yielded, or already
+            held or done).
+        """
+        checkpoint, self._current = self._current, None
         if checkpoint is None:
-            return
+            raise RuntimeError("no current checkpoint to hold")
+        return checkpoint
+
+    def done(self, checkpoint: Checkpoint) -> None:
+        """Records (with `record`) and releases a checkpoint that `hold()` kept."""
         if self._engine.record is not None:
             self._engine.record.add([checkpoint.listed_path])
         self._engine.release(checkpoint)
@@ -230,9 +251,10 @@ def watch_many(
     (`/runs/sweep/*`, `s3://bucket/sweep/*/train`), and run directories that
     come to match it later are picked up as they appear. Each `Checkpoint` says
     its `run`. Checkpoints are queued as they are found, oldest first within a
-    run; `timeout`, `timeout_fn`, `pin`, `max_pending` and `record` work as in
-    `watch()`, over the whole sweep. `start` applies to the runs that exist when
-    the watch starts; in a run that appears later, every checkpoint is new.
+    run; `timeout`, `timeout_fn`, `pin` and `record` work as in `watch()`, over
+    the whole sweep, and `max_pending` bounds each run's backlog. `start`
+    applies to the runs that exist when the watch starts; in a run that appears
+    later, every checkpoint is new.
 
     The cost of a cycle with nothing new does not grow with the number of runs:
     on the local disk, inotify watches each run and each directory above them in

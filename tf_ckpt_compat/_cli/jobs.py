@@ -1,0 +1,108 @@
+"""`watch --every --exec CMD --jobs N`: up to N commands at once, in order within each run.
+
+A feeder thread takes checkpoints from the watch and `hold()`s them (each stays
+pinned until its command ends); the main thread hands them out. A run's
+checkpoints go out oldest first, and never two at once for the same run, so
+an evaluator that appends to a per-run log sees them in order. At most
+`max_pending` checkpoints wait here; beyond that the watch's own queue fills,
+and drops its oldest with a warning, as a single consumer's would.
+"""
+
+from __future__ import annotations
+
+import collections
+import queue
+import threading
+
+from .exits import EXIT_OK
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from .._watch import Checkpoint, Watch
+
+
+def run_jobs(
+    watch: Watch,
+    jobs: int,
+    count: int | None,
+    max_pending: int,
+    show: Callable[[Checkpoint], None],
+    command: Callable[[Checkpoint], int],
+    stop_on_error: bool,
+) -> int:
+    """Runs `command` for each checkpoint of `watch`, up to `jobs` at once.
+
+    Args:
+      watch: the watch (`watch()` or `watch_many()`), closed on return.
+      jobs: how many commands may run at once.
+      count: stop handing out checkpoints after this many (None: never).
+      max_pending: how many held checkpoints may wait for a free job.
+      show: prints a checkpoint, when its command starts.
+      command: runs the command for a checkpoint (in a thread of its own);
+        returns its exit status.
+      stop_on_error: a failing command stops the hand-out; its status is returned
+        once the running commands have ended (that checkpoint is not recorded).
+
+    Returns:
+      0, or with `stop_on_error` the first failing command's status.
+    """
+    # A checkpoint to hand out; (checkpoint, status) when its command ended; the
+    # error that ended the watch; None when it ended.
+    events: queue.Queue[Checkpoint | tuple[Checkpoint, int] | BaseException | None] = queue.Queue()
+    room = threading.Semaphore(max_pending)
+
+    def feed() -> None:
+        try:
+            for _ in watch:
+                events.put(watch.hold())
+                room.acquire()
+        except BaseException as e:  # a failing watch: raised in the main thread
+            events.put(e)
+        events.put(None)
+
+    def run(checkpoint: Checkpoint) -> None:
+        events.put((checkpoint, command(checkpoint)))
+
+    waiting: dict[str, collections.deque[Checkpoint]] = {}  # by run, in arrival order
+    busy: set[str] = set()
+    handed = 0
+    status = EXIT_OK
+    ended = False
+    threading.Thread(target=feed, name="watch-feeder", daemon=True).start()
+    try:
+        while True:
+            stopping = status != EXIT_OK or (count is not None and handed >= count)
+            for run_dir in list(waiting):
+                if stopping or len(busy) >= jobs:
+                    break
+                if run_dir in busy:
+                    continue
+                checkpoint = waiting[run_dir].popleft()
+                if not waiting[run_dir]:
+                    del waiting[run_dir]
+                busy.add(run_dir)
+                handed += 1
+                stopping = count is not None and handed >= count
+                show(checkpoint)
+                threading.Thread(target=run, args=(checkpoint,), daemon=True).start()
+            if not busy and (stopping or (ended and not waiting)):
+                return status
+            event = events.get()
+            if isinstance(event, tuple):
+                finished, returncode = event
+                busy.discard(finished.run)
+                room.release()
+                if returncode and stop_on_error:
+                    status = status or returncode
+                else:
+                    watch.done(finished)
+            elif isinstance(event, BaseException):
+                raise event
+            elif event is None:
+                ended = True
+            else:
+                waiting.setdefault(event.run, collections.deque()).append(event)
+    finally:
+        watch.close()
