@@ -10,14 +10,21 @@ from __future__ import annotations
 
 import errno
 import os
+import pickle
+import re
+import subprocess
+import sys
 import uuid
 
 import pytest
 from fsspec.implementations.memory import MemoryFileSystem
 
+import tf_ckpt_compat
+import tf_ckpt_compat.errors
 from tf_ckpt_compat import _storage
 from tf_ckpt_compat._errors import describe
 from tf_ckpt_compat._storage import paths
+from tf_ckpt_compat.testing import CheckpointDirectory
 
 # --- the grammar: TensorFlow's path_test.cc ------------------------------------------------
 
@@ -192,3 +199,132 @@ def test_local_errors_name_the_path_as_given(tmp_path):
     with pytest.raises(FileNotFoundError) as raised:
         _storage.LOCAL.read_bytes(given)
     assert raised.value.filename == given
+
+
+# --- TensorFlow's file layer: mtimes in whole seconds, sizes from stat, C strings ------------
+
+
+@pytest.mark.parametrize(
+    "mtime_ns, seconds",
+    [
+        (1_700_000_000_999_999_999, 1_700_000_000.0),
+        (1_700_000_000_000_000_000, 1_700_000_000.0),
+        # Before the Epoch, tv_sec is the floor (-2 s and 0.5 s), not the truncation.
+        (-1_500_000_000, -2.0),
+    ],
+)
+def test_local_mtimes_are_whole_seconds_as_tensorflows_stat(tmp_path, mtime_ns, seconds):
+    # TensorFlow's PosixFileSystem::Stat: mtime_nsec = st_mtime (tv_sec) * 1e9.
+    path = str(tmp_path / "m-1.index")
+    open(path, "wb").close()
+    os.utime(path, ns=(mtime_ns, mtime_ns))
+    assert _storage.LOCAL.mtime(path) == seconds
+    assert tf_ckpt_compat.get_checkpoint_mtimes([str(tmp_path / "m-1")]) == [seconds]
+
+
+# A reader that read a device to its end would never stop: the child's memory is bounded,
+# so that it fails at once instead of filling the machine.
+_READ_A_DEVICE = """
+import resource, sys
+resource.setrlimit(resource.RLIMIT_AS, (2**30, 2**30))
+import tf_ckpt_compat
+from tf_ckpt_compat import _storage
+assert _storage.LOCAL.read_bytes(sys.argv[1] + "/checkpoint") == b""
+try:
+    tf_ckpt_compat.get_checkpoint_state(sys.argv[1])
+except ValueError as e:
+    print(e)
+"""
+
+
+@pytest.mark.parametrize("device", ["/dev/zero", "/dev/urandom"])
+def test_a_state_file_that_is_a_device_reads_as_its_size_says(tmp_path, device):
+    # TensorFlow's file_io reads as many bytes as stat reports: 0 for a device,
+    # hence an empty state and its ValueError (compat_tests/test_state_compat.py).
+    assert os.stat(device).st_size == 0
+    os.symlink(device, tmp_path / "checkpoint")
+    child = subprocess.run(
+        [sys.executable, "-c", _READ_A_DEVICE, str(tmp_path)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "TF_CKPT_COMPAT_BACKEND": "pure"},
+        timeout=60,
+    )
+    assert (child.returncode, child.stderr) == (0, "")
+    assert child.stdout == f"Invalid checkpoint state loaded from {tmp_path}\n"
+
+
+def test_a_nul_ends_a_local_path_as_a_c_string_does(tmp_path):
+    run = CheckpointDirectory(tmp_path / "run")
+    prefix = run.publish(1, timestamp=1.0)
+    # The OS is given what comes before the NUL: the directory, the state file.
+    assert _storage.LOCAL.exists(run.directory + "\0/elsewhere")
+    state = tf_ckpt_compat.get_checkpoint_state(run.directory, "checkpoint\0.bak")
+    assert state.model_checkpoint_path == prefix
+    # Written in place, as TensorFlow writes it: the temporary name is cut too.
+    tf_ckpt_compat.update_checkpoint_state(
+        run.directory, prefix + "0", latest_filename="checkpoint\0x"
+    )
+    assert sorted(os.listdir(run.directory))[0] == "checkpoint"
+    assert tf_ckpt_compat.get_checkpoint_state(run.directory).model_checkpoint_path == prefix + "0"
+
+
+def test_a_nul_in_a_read_path_is_cut_before_the_path_is_cleaned(tmp_path):
+    # As TensorFlow's file_io hands a path over: `x\0/../run` is `x` (a directory), not `run`.
+    (tmp_path / "x").mkdir()
+    with pytest.raises(IsADirectoryError) as raised:
+        _storage.LOCAL.read_bytes(str(tmp_path) + "/x\0/../run")
+    assert raised.value.filename == str(tmp_path / "x")
+
+
+# --- failures raised as TensorFlow's classes, which are the OSErrors too ------------------------
+
+
+@pytest.mark.parametrize(
+    "state_file_is_a_directory, tf_class, builtin",
+    [
+        (False, "NotFoundError", FileNotFoundError),
+        (True, "FailedPreconditionError", IsADirectoryError),
+    ],
+    ids=["missing-directory", "state-file-is-a-directory"],
+)
+def test_a_failed_write_is_tensorflows_error_and_the_oserror(
+    tmp_path, state_file_is_a_directory, tf_class, builtin
+):
+    # The classes by errno as TensorFlow's ErrnoToCode; the message as TensorFlow's
+    # IOError: "<temporary file>; <strerror>" (compat_tests/test_writer_compat.py).
+    if state_file_is_a_directory:
+        (tmp_path / "checkpoint").mkdir()
+        directory = str(tmp_path)
+    else:
+        directory = str(tmp_path / "missing")
+    with pytest.raises(getattr(tf_ckpt_compat.errors, tf_class)) as raised:
+        tf_ckpt_compat.update_checkpoint_state(directory, directory + "/m-1")
+    error = raised.value
+    assert isinstance(error, builtin)
+    assert type(error).__name__ == tf_class
+    assert error.error_code == getattr(tf_ckpt_compat.errors, tf_class).code
+    temporary = error.filename
+    assert re.fullmatch(re.escape(directory) + r"/checkpoint\.tmp[0-9a-f]{32}", temporary)
+    assert str(error) == error.message == f"{temporary}; {os.strerror(error.errno)}"
+    copy = pickle.loads(pickle.dumps(error))
+    assert (type(copy), str(copy), copy.errno, copy.filename) == (
+        type(error),
+        str(error),
+        error.errno,
+        error.filename,
+    )
+    # No temporary file is left behind.
+    assert os.listdir(tmp_path) == (["checkpoint"] if state_file_is_a_directory else [])
+
+
+def test_removing_and_matching_on_an_unserved_scheme_raise_unimplemented():
+    for call in (
+        lambda: tf_ckpt_compat.checkpoint_exists("nosuchscheme://bucket/m-1"),
+        lambda: tf_ckpt_compat.remove_checkpoint("nosuchscheme://bucket/m-1"),
+        lambda: tf_ckpt_compat.get_checkpoint_mtimes(["nosuchscheme://bucket/m-1"]),
+    ):
+        with pytest.raises(tf_ckpt_compat.errors.UnimplementedError) as raised:
+            call()
+        assert isinstance(raised.value, OSError)
+        assert str(raised.value).startswith("File system scheme 'nosuchscheme' not implemented")

@@ -174,8 +174,9 @@ def update_checkpoint_state(
       RuntimeError: If any of the model checkpoint paths conflict with the file
         containing CheckpointSate.
       ValueError: as `generate_checkpoint_state_proto`.
-      OSError: if the file cannot be written (the pure backend; TensorFlow
-        raises its own `OpError` subclasses).
+      errors.OpError: if the file cannot be written: TensorFlow's subclass
+        for the failure (`NotFoundError` for a missing directory), which with
+        the pure backend is also the matching `OSError` (`FileNotFoundError`).
     """
     if all_model_checkpoint_paths is not None:
         # In the caller's list, which TensorFlow appends to as well.

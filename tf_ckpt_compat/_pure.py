@@ -47,7 +47,7 @@ def get_checkpoint_state(
     except (OSError, _textformat.ParseError) as e:
         # TensorFlow's OpError and ParseError alike: two warnings, and no state.
         if isinstance(e, OSError):
-            name, message = _errors.describe(e, coord_checkpoint_filename)
+            name, message = _errors.describe(e, _failed_path(e, coord_checkpoint_filename))
         else:
             name, message = type(e).__name__, str(e)
         _LOG.warning("%s: %s", name, message)
@@ -134,6 +134,17 @@ def _string(value: object) -> str:
     return value
 
 
+def _failed_path(error: OSError, path: str) -> str:
+    """The path TensorFlow's message names: the one the storage failed on, else `path`."""
+    return error.filename if isinstance(error.filename, str) else path
+
+
+def _tf_error(error: OSError, path: str) -> OSError:
+    # What TensorFlow raises (errors.NotFoundError...), which is also the
+    # OSError raised (FileNotFoundError...).
+    return _errors.tf_error(error, _failed_path(error, path))
+
+
 def _double(value: object) -> float:
     if isinstance(value, (str, bytes)) or not hasattr(value, "__float__"):
         raise TypeError(f"must be real number, not {type(value).__name__}")
@@ -173,12 +184,21 @@ def update_checkpoint_state_internal(
             "Save path '%s' conflicts with path used for "
             "checkpoint state.  Please use a different save path." % model_checkpoint_path
         )
-    fs = _storage.for_path(coord_checkpoint_filename)
-    fs.write_atomic(coord_checkpoint_filename, _textformat.serialize(ckpt).encode("utf-8"))
+    content = _textformat.serialize(ckpt).encode("utf-8")
+    try:
+        fs = _storage.for_path(coord_checkpoint_filename)
+        fs.write_atomic(coord_checkpoint_filename, content)
+    except OSError as e:
+        raise _tf_error(e, coord_checkpoint_filename) from None
 
 
 def checkpoint_exists(checkpoint_prefix: str) -> bool:
-    return bool(matching_files(checkpoint_prefix + ".index") or matching_files(checkpoint_prefix))
+    try:
+        return bool(
+            matching_files(checkpoint_prefix + ".index") or matching_files(checkpoint_prefix)
+        )
+    except OSError as e:
+        raise _tf_error(e, checkpoint_prefix) from None
 
 
 def get_checkpoint_mtimes(checkpoint_prefixes: list[str]) -> list[float]:
@@ -192,8 +212,11 @@ def get_checkpoint_mtimes(checkpoint_prefixes: list[str]) -> list[float]:
         return False
 
     for checkpoint_prefix in checkpoint_prefixes:
-        if not match_maybe_append(checkpoint_prefix + ".index"):
-            match_maybe_append(checkpoint_prefix)
+        try:
+            if not match_maybe_append(checkpoint_prefix + ".index"):
+                match_maybe_append(checkpoint_prefix)
+        except OSError as e:
+            raise _tf_error(e, checkpoint_prefix) from None
     return mtimes
 
 
@@ -209,7 +232,11 @@ def remove_checkpoint(
 
 
 def _delete_file_if_exists(filespec: str) -> None:
-    for pathname in matching_files(filespec):
+    try:
+        pathnames = matching_files(filespec)
+    except OSError as e:
+        raise _tf_error(e, filespec) from None
+    for pathname in pathnames:
         try:
             _storage.for_path(pathname).remove(pathname)
         except FileNotFoundError:
@@ -218,6 +245,8 @@ def _delete_file_if_exists(filespec: str) -> None:
                 "process/thread is also deleting/moving the same file",
                 pathname,
             )
+        except OSError as e:
+            raise _tf_error(e, pathname) from None
 
 
 def meta_graph_filename(checkpoint_filename: str, meta_graph_suffix: str = "meta") -> str:

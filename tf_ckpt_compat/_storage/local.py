@@ -3,6 +3,10 @@
 Each method hands the OS the path TensorFlow would (`local_path`: for a plain
 path, `paths.clean_path`; for a `file://` URL, `paths.file_url_path`), and
 its errors name the path as given, as TensorFlow's do.
+
+TensorFlow hands the OS a C string: a path holding a NUL character stops there
+(`/run\0x/checkpoint` is `/run`), where Python's own calls refuse it. So does
+every path here.
 """
 
 from __future__ import annotations
@@ -18,8 +22,8 @@ class LocalFileSystem:
     """Plain paths: the local disk, each path cleaned as TensorFlow's `TranslateName` does."""
 
     def local_path(self, path: str) -> str:
-        """The path the OS is given for `path`."""
-        return clean_path(path)
+        """The path the OS is given for `path`: cleaned, then cut at a NUL."""
+        return _c_string(clean_path(path))
 
     def exists(self, path: str) -> bool:
         # TensorFlow's FileExists is true for directories too.
@@ -30,13 +34,13 @@ class LocalFileSystem:
 
     def listdir(self, path: str) -> list[tuple[str, bool]]:
         local = self.local_path(path)
-        with _NamedAs(path, local), os.scandir(local) as entries:
+        with _NamedAs((path, local)), os.scandir(local) as entries:
             return [(entry.name, _is_dir(entry)) for entry in entries]
 
     def scan(self, path: str) -> list[Info]:
         local = self.local_path(path)
         infos = []
-        with _NamedAs(path, local), os.scandir(local) as entries:
+        with _NamedAs((path, local)), os.scandir(local) as entries:
             for entry in entries:
                 try:
                     infos.append(_info(entry.name, entry.stat()))
@@ -46,13 +50,13 @@ class LocalFileSystem:
 
     def stat(self, path: str) -> Info:
         local = self.local_path(path)
-        with _NamedAs(path, local):
+        with _NamedAs((path, local)):
             return _info(os.path.basename(local), os.stat(local))
 
     def mtime(self, path: str) -> float:
         """The modification time as TensorFlow's `file_io.stat(path).mtime_nsec / 1e9`."""
         local = self.local_path(path)
-        with _NamedAs(path, local):
+        with _NamedAs((path, local)):
             # TensorFlow's PosixFileSystem::Stat sets `mtime_nsec = sbuf.st_mtime * 1e9`
             # from whole seconds (st_mtime is tv_sec), and file_io returns
             # mtime_nsec / 1e9: the seconds, without their fraction.
@@ -60,9 +64,33 @@ class LocalFileSystem:
         return int(seconds * 1e9) / 1e9
 
     def read_bytes(self, path: str) -> bytes:
-        local = self.local_path(path)
-        with _NamedAs(path, local), open(local, "rb") as f:
-            return f.read()
+        """The file, read as TensorFlow's `file_io.read_file_to_string` reads it.
+
+        As many bytes as the file's size says: a device (a state file that is a
+        link to `/dev/zero`) has size 0, and reads as empty rather than forever.
+        TensorFlow's Python layer hands the path over as a C string, cut at a
+        NUL before it is cleaned. A failure to open names that path; a failure
+        to read (a directory) names the cleaned one, which TensorFlow's open
+        file keeps.
+        """
+        given = _c_string(path)
+        local = self.local_path(given)
+        with _NamedAs((given, local)):
+            fd = os.open(local, os.O_RDONLY)
+        try:
+            size = os.fstat(fd).st_size
+            chunks, done = [], 0
+            while done < size:  # a read may return less than asked before the end
+                chunk = os.read(fd, size - done)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                done += len(chunk)
+        except OSError as e:
+            raise OSError(e.errno, e.strerror, local) from None
+        finally:
+            os.close(fd)
+        return b"".join(chunks)
 
     def read_range(self, path: str, offset: int, length: int) -> bytearray:
         """Up to `length` bytes at `offset` (fewer only at the end of the file).
@@ -73,7 +101,7 @@ class LocalFileSystem:
         local = self.local_path(path)
         buffer = bytearray(length)
         view, done = memoryview(buffer), 0
-        with _NamedAs(path, local), open(local, "rb", buffering=0) as f:
+        with _NamedAs((path, local)), open(local, "rb", buffering=0) as f:
             f.seek(offset)
             while done < length:  # a read may return less than asked before the end
                 count = f.readinto(view[done:])
@@ -91,7 +119,7 @@ class LocalFileSystem:
         that are read while they change.
         """
         local = self.local_path(path)
-        with _NamedAs(path, local):
+        with _NamedAs((path, local)):
             parent = os.path.dirname(local)
             if parent:
                 os.makedirs(parent, exist_ok=True)
@@ -106,9 +134,11 @@ class LocalFileSystem:
         TensorFlow leaves to the OS, so that a crash right after the rename cannot
         leave an empty state file behind.
         """
-        local = self.local_path(path)
-        temp_path = f"{local}.tmp{os.urandom(16).hex()}"
-        with _NamedAs(path, local):
+        # The temporary name is made from the path as given, and then handed to
+        # the OS as TensorFlow hands it (cleaned, cut at a NUL).
+        temp = f"{path}.tmp{os.urandom(16).hex()}"
+        local, temp_path = self.local_path(path), self.local_path(temp)
+        with _NamedAs((temp, temp_path), (path, local)):
             try:
                 with open(temp_path, "wb") as f:
                     f.write(data)
@@ -125,18 +155,18 @@ class LocalFileSystem:
     def makedirs(self, path: str) -> None:
         """Creates `path` and its missing parents; an existing directory is fine."""
         local = self.local_path(path)
-        with _NamedAs(path, local):
+        with _NamedAs((path, local)):
             os.makedirs(local, exist_ok=True)
 
     def link(self, source: str, target: str) -> None:
         """Makes `target` a hard link to `source` (same filesystem only: else `EXDEV`)."""
         local_source, local_target = self.local_path(source), self.local_path(target)
-        with _NamedAs(source, local_source), _NamedAs(target, local_target):
+        with _NamedAs((source, local_source), (target, local_target)):
             os.link(local_source, local_target)
 
     def remove(self, path: str) -> None:
         local = self.local_path(path)
-        with _NamedAs(path, local):
+        with _NamedAs((path, local)):
             os.remove(local)
 
 
@@ -149,11 +179,17 @@ class FileURLFileSystem(LocalFileSystem):
     """
 
     def local_path(self, path: str) -> str:
-        return file_url_path(path)
+        return _c_string(file_url_path(path))
 
 
 LOCAL = LocalFileSystem()
 FILE_URL = FileURLFileSystem()
+
+
+def _c_string(path: str) -> str:
+    """`path` as a C string reads it: up to its first NUL."""
+    end = path.find("\0")
+    return path if end < 0 else path[:end]
 
 
 def _is_dir(entry: os.DirEntry[str]) -> bool:
@@ -173,17 +209,19 @@ def _info(name: str, st: os.stat_result) -> Info:
 
 
 class _NamedAs:
-    """Makes an OSError about `local` name `path`, the path as it was given.
+    """Makes an OSError about a `local` path name its `path`, the path as it was given.
 
     TensorFlow's messages name that path (`"<path>.tmp<hex>; ..."`), not the
-    cleaned one. (A class, not a generator-based context manager: `contextlib`
-    slows a cold start.)
+    cleaned one. Each pair is `(path, local)`; a name is renamed once, by the
+    longest `local` it starts with (the first given, where two are equal: two
+    paths cut at a NUL can be). (A class, not a generator-based context manager:
+    `contextlib` slows a cold start.)
     """
 
-    __slots__ = ("path", "local")
+    __slots__ = ("pairs",)
 
-    def __init__(self, path: str, local: str) -> None:
-        self.path, self.local = path, local
+    def __init__(self, *pairs: tuple[str, str]) -> None:
+        self.pairs = sorted(pairs, key=lambda pair: -len(pair[1]))
 
     def __enter__(self) -> None:
         return None
@@ -191,7 +229,13 @@ class _NamedAs:
     # None, not False: type checkers read a `bool` result as "may swallow the
     # exception", and then see paths out of the `with` blocks that do not exist.
     def __exit__(self, exc_type: object, exc: BaseException | None, tb: object) -> None:
+        if not isinstance(exc, OSError):
+            return
         for attribute in ("filename", "filename2"):
             name = getattr(exc, attribute, None)
-            if isinstance(exc, OSError) and isinstance(name, str) and name.startswith(self.local):
-                setattr(exc, attribute, self.path + name[len(self.local) :])
+            if not isinstance(name, str):
+                continue
+            for path, local in self.pairs:
+                if name.startswith(local):
+                    setattr(exc, attribute, path + name[len(local) :])
+                    break
