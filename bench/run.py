@@ -26,6 +26,7 @@ import detection
 import reader_row
 import remote_row
 import rows
+import sweep_row
 from harness import markdown_table
 
 ROWS: dict[int, Callable[[rows.Config], rows.Report]] = {
@@ -35,6 +36,7 @@ ROWS: dict[int, Callable[[rows.Config], rows.Report]] = {
     4: rows.write_state,
     5: detection.run,
     7: reader_row.run,
+    9: sweep_row.run,
 }
 # Row 6 has no TensorFlow side (TensorFlow serves neither memory:// nor, without
 # tensorflow-io, s3://): the pure backend's polls per second and requests per
@@ -56,7 +58,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="a smoke run of under a minute")
     parser.add_argument("--out", type=Path, help="also write the Markdown to this file")
-    parser.add_argument("--rows", default="1,2,3,4,5,6,7", help="rows to run, e.g. 2,3")
+    parser.add_argument("--rows", default="1,2,3,4,5,6,7,9", help="rows to run, e.g. 2,3")
     parser.add_argument("--seed", type=int, default=0, help="seed of the detection row's writer")
     parser.add_argument(
         "--package",
