@@ -9,7 +9,11 @@ within each directory is fixed; within one directory both follow `readdir`.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
+import subprocess
+import sys
+import textwrap
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -43,8 +47,10 @@ def by_directory(paths: list[str]) -> dict[str, list[str]]:
 
 
 def assert_same_matches(pattern: str, fs=LOCAL) -> None:
-    expected = tf.io.gfile.glob(pattern)
-    actual = get_matching_files(pattern, fs)
+    assert_equivalent(get_matching_files(pattern, fs), tf.io.gfile.glob(pattern))
+
+
+def assert_equivalent(actual: list[str], expected: list[str]) -> None:
     assert sorted(actual) == sorted(expected)
     assert by_directory(actual) == by_directory(expected)
 
@@ -221,7 +227,8 @@ PATTERNS = [
 ]
 
 # TensorFlow's file system cleans every path (FileSystem::TranslateName: drop a
-# scheme, then CleanPath) before using it; `LocalFileSystem` does not (yet).
+# scheme, then CleanPath) before using it, and so does the pure backend's
+# (`_storage.paths.clean_path`): lexically, before the path's directories exist.
 CLEANED_BY_TENSORFLOW = [
     "missing/../ckpt-1.index",
     "missing/../ckpt-*.index",
@@ -266,16 +273,54 @@ def test_paths_cleaned_by_tensorflow(root: Path, pattern: str, absolute: bool):
         assert_same_matches(pattern, for_path(pattern))
 
 
+# Both sides' matches for each pattern in argv, as JSON, from a process that must
+# not be able to list the directory `locked`.
+UNREADABLE_CHILD = textwrap.dedent(
+    """
+    import json, os, sys
+    try:
+        os.listdir("locked")
+        sys.exit("this process can list the unreadable directory")
+    except PermissionError:
+        pass
+    import tensorflow as tf
+    from tf_ckpt_compat._match import get_matching_files
+    from tf_ckpt_compat._storage import LOCAL
+    matches = {p: [get_matching_files(p, LOCAL), tf.io.gfile.glob(p)] for p in sys.argv[1:]}
+    print(json.dumps(matches))
+    """
+)
+# Root lists any directory (CAP_DAC_READ_SEARCH, CAP_DAC_OVERRIDE), and CI runs as
+# root: there, the child runs without those two capabilities, as any other user would.
+WITHOUT_DAC_CAPABILITIES = [
+    "setpriv",
+    "--inh-caps=-dac_read_search,-dac_override",
+    "--bounding-set=-dac_read_search,-dac_override",
+]
+
+
 def test_unreadable_directories_match_nothing(tmp_path: Path):
     make_tree(tmp_path, ["ok/x.index", "locked/x.index"])
     (tmp_path / "locked").chmod(0)
     try:
-        with contextlib.suppress(PermissionError):
+        try:
             os.listdir(tmp_path / "locked")
-            pytest.skip("this user can list unreadable directories (root?)")
-        with cwd(tmp_path):
-            for pattern in ["locked/*", "*/x.index", "locked/x.index", "*/*", "locked/"]:
-                assert_same_matches(pattern)
+            unprivileged = WITHOUT_DAC_CAPABILITIES
+        except PermissionError:
+            unprivileged = []
+        patterns = ["locked/*", "*/x.index", "locked/x.index", "*/*", "locked/"]
+        child = subprocess.run(
+            [*unprivileged, sys.executable, "-c", UNREADABLE_CHILD, *patterns],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert child.returncode == 0, child.stderr
+        matches = json.loads(child.stdout)
+        assert list(matches) == patterns
+        for actual, expected in matches.values():
+            assert_equivalent(actual, expected)
     finally:
         (tmp_path / "locked").chmod(0o755)
 
