@@ -528,6 +528,33 @@ def test_watch_many_follows_every_run_a_glob_matches(tmp_path):
     ]
 
 
+def test_watch_jobs_stopped_by_sigterm_end_their_commands_and_remove_the_pins(tmp_path):
+    runs = [CheckpointDirectory(tmp_path / "sweep" / name) for name in ("a", "b", "c")]
+    for run in runs:
+        run.publish(1)
+    pids = tmp_path / "pids"
+    proc = start(
+        "watch", str(tmp_path / "sweep" / "*"), "--many", "--all", "--jobs", "2",
+        "--exec", "sh", "-c", 'echo $$ >> "$1"; exec sleep 60', "sh", str(pids),
+    )  # fmt: skip
+    out = Lines(proc.stdout)
+    out.next(), out.next()  # two commands started: the third checkpoint waits for a job
+
+    def started() -> list[int]:
+        return [int(pid) for pid in pids.read_text().split()] if pids.exists() else []
+
+    deadline = time.monotonic() + DEADLINE
+    while len(started()) < 2:  # both shells have written their pid
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(DEADLINE) == 143
+    for pid in started():
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)  # ended, and reaped by the watch
+    assert not any((tmp_path / "sweep" / name / PIN_DIRECTORY).exists() for name in "abc")
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

@@ -31,6 +31,7 @@ def run_jobs(
     show: Callable[[Checkpoint], None],
     command: Callable[[Checkpoint], int],
     stop_on_error: bool,
+    stop: Callable[[], None],
 ) -> int:
     """Runs `command` for each checkpoint of `watch`, up to `jobs` at once.
 
@@ -44,6 +45,8 @@ def run_jobs(
         returns its exit status.
       stop_on_error: a failing command stops the hand-out; its status is returned
         once the running commands have ended (that checkpoint is not recorded).
+      stop: ends the commands still running, on the way out (an interruption),
+        before the watch is closed and their pins with it.
 
     Returns:
       0, or with `stop_on_error` the first failing command's status.
@@ -105,4 +108,5 @@ def run_jobs(
             else:
                 waiting.setdefault(event.run, collections.deque()).append(event)
     finally:
+        stop()
         watch.close()

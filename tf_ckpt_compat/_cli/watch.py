@@ -183,14 +183,16 @@ def run(args: argparse.Namespace, console: Console) -> int:
         }
     if args.jobs > 1:
         assert every is not None  # checked above
+        running: set[subprocess.Popen[bytes]] = set()
         return run_jobs(
             open_watch(args.dir, args.timeout, every),
             args.jobs,
             args.count,
             MAX_PENDING,
             lambda checkpoint: show(checkpoint, checkpoint.detected_at),
-            lambda checkpoint: _run_command(args.exec, checkpoint.path),
+            lambda checkpoint: _run_command(args.exec, checkpoint.path, running),
             args.stop_on_error,
+            lambda: _stop(running),
         )
     return follow(
         console, args.dir, on_checkpoint, args.timeout, args.min_interval, args.count, every
@@ -218,16 +220,30 @@ def _check_command(name: str) -> None:
         raise CliError(f"--exec: command not found: {name}", EXIT_COMMAND_NOT_FOUND)
 
 
-def _run_command(command: list[str], path: str) -> int:
+def _run_command(
+    command: list[str], path: str, running: set[subprocess.Popen[bytes]] | None = None
+) -> int:
     """Runs `command` (no shell) for checkpoint `path`; returns its exit status.
 
     `{}` in the arguments becomes the path, which is also in `TF_CKPT_PATH`. A
     failure is logged as a warning; a command killed by a signal counts as
-    128 + the signal's number, as in a shell.
+    128 + the signal's number, as in a shell. The process is in `running`
+    while it runs, for `_stop` to end it.
     """
     argv = [command[0], *(arg.replace("{}", path) for arg in command[1:])]
     try:
-        returncode = subprocess.run(argv, env={**os.environ, PATH_ENV_VAR: path}).returncode
+        # As subprocess.run: the command is killed if the wait is interrupted (Ctrl-C).
+        with subprocess.Popen(argv, env={**os.environ, PATH_ENV_VAR: path}) as process:
+            if running is not None:
+                running.add(process)
+            try:
+                returncode = process.wait()
+            except BaseException:
+                process.kill()
+                raise
+            finally:
+                if running is not None:
+                    running.discard(process)
     except OSError as e:  # removed or made unexecutable since the start
         status = EXIT_COMMAND_NOT_FOUND if isinstance(e, FileNotFoundError) else EXIT_NOT_EXECUTABLE
         _LOG.warning("cannot run %s for %s: %s (status %d)", argv[0], path, e.strerror, status)
@@ -240,6 +256,14 @@ def _run_command(command: list[str], path: str) -> int:
     else:
         _LOG.info("%s exited with status 0 for %s", argv[0], path)
     return returncode
+
+
+def _stop(running: set[subprocess.Popen[bytes]]) -> None:
+    """Ends the commands still running (the watch is ending: their pins go with it)."""
+    for process in list(running):
+        process.terminate()
+    for process in list(running):
+        process.wait()
 
 
 def _signal_name(number: int) -> str:
