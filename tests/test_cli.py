@@ -396,6 +396,18 @@ def test_watch_exec_substitutes_the_path_and_sets_the_environment(run):
     assert result.stdout.splitlines() == [path, f"ran {path} --ckpt={path} {path}"]
 
 
+def test_watch_json_keeps_the_command_output_off_the_json_stream(run):
+    script = "import sys; print('evaluated', sys.argv[1])"
+    result = cli(
+        "watch", run.directory, "--timeout", "0", "--format", "json",
+        "--exec", sys.executable, "-c", script, "{}",
+    )  # fmt: skip
+    assert result.returncode == 0
+    [record] = [json.loads(line) for line in result.stdout.splitlines()]
+    assert record["path"] == run.prefix(2)
+    assert result.stderr == f"evaluated {run.prefix(2)}\n"
+
+
 def test_watch_reports_a_failed_command_and_goes_on(run):
     result = cli(
         "watch", run.directory, "--timeout", "0", "--exec", sys.executable, "-c", "exit(3)"

@@ -13,6 +13,7 @@ import os
 import shutil
 import signal
 import subprocess
+import sys
 
 from .common import (
     add_command,
@@ -121,7 +122,9 @@ def add_parser(commands: Commands, parents: list[Parser]) -> None:
         "--exec",
         nargs=argparse.REMAINDER,
         help="CMD [ARG ...]: run CMD (no shell) after printing each checkpoint, with {} in "
-        f"the ARGs replaced by its path, also in ${PATH_ENV_VAR}; must be the last option",
+        f"the ARGs replaced by its path, also in ${PATH_ENV_VAR}; must be the last option. "
+        "With --format json, CMD's standard output goes to standard error, so that standard "
+        "output stays JSON lines",
     )
 
 
@@ -149,9 +152,11 @@ def run(args: argparse.Namespace, console: Console) -> int:
 
     from .._watch.checkpoint import step_of  # only now: `--help` does not load the watcher
 
+    json_lines = args.format == "json"
+
     def show(checkpoint: Checkpoint | str, found: float) -> None:
         path = os.fspath(checkpoint)
-        if args.format == "json":
+        if json_lines:
             listed = checkpoint if isinstance(checkpoint, str) else checkpoint.listed_path
             record = {
                 "path": path,
@@ -170,7 +175,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
         show(checkpoint, found)
         if not args.exec:
             return None
-        status = _run_command(args.exec, os.fspath(checkpoint))
+        status = _run_command(args.exec, os.fspath(checkpoint), json_lines=json_lines)
         return status if status and args.stop_on_error else None
 
     every = None
@@ -190,7 +195,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
             args.count,
             MAX_PENDING,
             lambda checkpoint: show(checkpoint, checkpoint.detected_at),
-            lambda checkpoint: _run_command(args.exec, checkpoint.path, running),
+            lambda checkpoint: _run_command(args.exec, checkpoint.path, running, json_lines),
             args.stop_on_error,
             lambda: _stop(running),
         )
@@ -221,19 +226,28 @@ def _check_command(name: str) -> None:
 
 
 def _run_command(
-    command: list[str], path: str, running: set[subprocess.Popen[bytes]] | None = None
+    command: list[str],
+    path: str,
+    running: set[subprocess.Popen[bytes]] | None = None,
+    json_lines: bool = False,
 ) -> int:
     """Runs `command` (no shell) for checkpoint `path`; returns its exit status.
 
     `{}` in the arguments becomes the path, which is also in `TF_CKPT_PATH`. A
     failure is logged as a warning; a command killed by a signal counts as
     128 + the signal's number, as in a shell. The process is in `running`
-    while it runs, for `_stop` to end it.
+    while it runs, for `_stop` to end it. With `json_lines`, its standard
+    output goes to standard error, so that ours stays one JSON object per line.
     """
     argv = [command[0], *(arg.replace("{}", path) for arg in command[1:])]
+    stdout = None
+    if json_lines:
+        stdout = subprocess.DEVNULL if sys.stderr is None else sys.stderr.fileno()
     try:
         # As subprocess.run: the command is killed if the wait is interrupted (Ctrl-C).
-        with subprocess.Popen(argv, env={**os.environ, PATH_ENV_VAR: path}) as process:
+        with subprocess.Popen(
+            argv, env={**os.environ, PATH_ENV_VAR: path}, stdout=stdout
+        ) as process:
             if running is not None:
                 running.add(process)
             try:
