@@ -186,3 +186,22 @@ def test_an_idle_cycle_over_1000_runs_costs_one_listing_per_1000_objects():
         )
         assert per_iterator >= 3 * runs
         engine.close()
+
+
+def test_one_record_serves_the_whole_sweep_across_a_restart(tmp_path):
+    runs = [CheckpointDirectory(tmp_path / "sweep" / name) for name in ("a", "b")]
+    record = tmp_path / "done.jsonl"
+    pattern = str(tmp_path / "sweep" / "*")
+    for run in runs:
+        run.publish(1)
+    with tf_ckpt_compat.watch_many(pattern, start="all", record=record, timeout=0.5) as w:
+        first = next(w)
+        next(w)  # the first is done now; the second is in flight when the consumer stops
+    for run in runs:
+        run.publish(2)
+    again = [
+        (c.run, c.step) for c in tf_ckpt_compat.watch_many(pattern, record=record, timeout=0.5)
+    ]
+    redone = [(run, step) for run, step in again if step == 1]
+    assert (first.run, 1) not in redone and len(redone) == 1  # only the one in flight
+    assert sorted(step for _, step in again if step == 2) == [2, 2]
