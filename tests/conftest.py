@@ -28,3 +28,14 @@ def memory_root():
     for key in [k for k in store if k.startswith(f"/{name}")]:
         del store[key]
     dirs[:] = [d for d in dirs if not d.startswith(f"/{name}")]
+
+
+@pytest.fixture(params=["inotify", "poll"])
+def watch_mode(request, monkeypatch):
+    """Runs a `watch()` test with inotify events, and again with polling only."""
+    from tf_ckpt_compat._watch import directory, sweep
+
+    if request.param == "poll":
+        monkeypatch.setattr(directory, "open_inotify", lambda: None)
+        monkeypatch.setattr(sweep, "open_inotify", lambda: None)
+    return request.param

@@ -16,7 +16,6 @@ import time
 import pytest
 
 import tf_ckpt_compat
-from tf_ckpt_compat._watch import directory, sweep
 from tf_ckpt_compat._watch import pins as pins_module
 from tf_ckpt_compat._watch.pins import PIN_DIRECTORY, Pins
 from tf_ckpt_compat._watch.record import Record
@@ -341,15 +340,6 @@ def test_pins_of_a_killed_process_are_removed_by_the_next_watch(tmp_path):
 # --- the watch -------------------------------------------------------------------------------
 
 
-@pytest.fixture(params=["inotify", "poll"])
-def mode(request, monkeypatch):
-    """Runs a test with inotify events, and again with polling only."""
-    if request.param == "poll":
-        monkeypatch.setattr(directory, "open_inotify", lambda: None)
-        monkeypatch.setattr(sweep, "open_inotify", lambda: None)
-    return request.param
-
-
 def publish_later(
     run: CheckpointDirectory, steps, delay: float = 0.05, **options
 ) -> threading.Thread:
@@ -363,11 +353,11 @@ def publish_later(
     return thread
 
 
-def test_every_checkpoint_is_yielded_once_in_order_and_fast(tmp_path, mode):
+def test_every_checkpoint_is_yielded_once_in_order_and_fast(tmp_path, watch_mode):
     run = CheckpointDirectory(tmp_path)
     run.publish(0)
     w = tf_ckpt_compat.watch(run.directory, timeout=SETTLE, poll_interval=0.05)
-    assert w.mode == mode
+    assert w.mode == watch_mode
     writer = publish_later(run, range(1, 6), keep=2)
     seen = []
     for checkpoint in w:
@@ -380,13 +370,13 @@ def test_every_checkpoint_is_yielded_once_in_order_and_fast(tmp_path, mode):
     assert all(os.fspath(c) == str(c) == c.path for c in seen)
     assert w.stats.yielded == 5
     assert w.stats.deleted == 0
-    if mode == "inotify":
+    if watch_mode == "inotify":
         assert w.stats.events > 0
         assert max(c.detected_at - c.timestamp for c in seen) < 0.5
     assert not (tmp_path / PIN_DIRECTORY).exists()
 
 
-def test_a_directory_that_does_not_exist_yet_is_waited_for(tmp_path, mode):
+def test_a_directory_that_does_not_exist_yet_is_waited_for(tmp_path, watch_mode):
     run = CheckpointDirectory(tmp_path / "a" / "b" / "run")
     with tf_ckpt_compat.watch(run.directory, timeout=SETTLE, poll_interval=0.05) as w:
         publish_later(run, [1]).join()

@@ -12,24 +12,15 @@ import shutil
 import time
 import urllib.parse
 
-import pytest
 from storage_helpers import moto_s3
 
 import tf_ckpt_compat
 from tf_ckpt_compat._bundle.writer import encode_bundle
-from tf_ckpt_compat._watch import directory, sweep
+from tf_ckpt_compat._watch import sweep
+from tf_ckpt_compat._watch.engine import Options
 from tf_ckpt_compat.testing import CheckpointDirectory
 
 SETTLE = 2.0
-
-
-@pytest.fixture(params=["inotify", "poll"])
-def mode(request, monkeypatch):
-    """Runs a test with inotify events, and again with polling only."""
-    if request.param == "poll":
-        monkeypatch.setattr(directory, "open_inotify", lambda: None)
-        monkeypatch.setattr(sweep, "open_inotify", lambda: None)
-    return request.param
 
 
 def take(w: tf_ckpt_compat.Watch, count: int) -> list[tuple[str, int | None]]:
@@ -37,12 +28,12 @@ def take(w: tf_ckpt_compat.Watch, count: int) -> list[tuple[str, int | None]]:
     return [(c.run, c.step) for c in (next(w) for _ in range(count))]
 
 
-def test_runs_that_exist_and_runs_that_appear_later(tmp_path, mode):
+def test_runs_that_exist_and_runs_that_appear_later(tmp_path, watch_mode):
     sweep_dir = tmp_path / "sweep"
     a, b = CheckpointDirectory(sweep_dir / "a"), CheckpointDirectory(sweep_dir / "b")
     a.publish(1)
     with tf_ckpt_compat.watch_many(str(sweep_dir / "*"), timeout=SETTLE, poll_interval=0.05) as w:
-        assert w.mode == mode
+        assert w.mode == watch_mode
         a.publish(2)
         b.publish(1)  # a new run: its first checkpoint is new, however soon it came
         b.publish(2)
@@ -66,7 +57,7 @@ def test_start_all_takes_every_run_listed_at_the_start(tmp_path):
     assert sorted(got) == sorted((r.directory, s) for r in runs for s in (1, 2))
 
 
-def test_a_pattern_with_levels_below_the_glob(tmp_path, mode):
+def test_a_pattern_with_levels_below_the_glob(tmp_path, watch_mode):
     trainer = CheckpointDirectory(tmp_path / "sweep" / "lr0.1" / "train")
     CheckpointDirectory(tmp_path / "sweep" / "lr0.1" / "eval").publish(1)  # not matched
     with tf_ckpt_compat.watch_many(
@@ -141,7 +132,8 @@ def test_an_idle_cycle_over_1000_runs_costs_one_listing_per_1000_objects():
     with moto_s3("sweep-bucket") as server:
         fs = fsspec.filesystem("s3", skip_instance_cache=True)  # another client: the trainers
         objects = upload_runs(fs, "sweep-bucket/sweep", runs)
-        engine = sweep.sweep_engine("s3://sweep-bucket/sweep/*", "all", None, None, 10**6, 1.0)
+        options = Options(pins=None, record=None, max_pending=10**6, poll_interval=1.0)
+        engine = sweep.sweep_engine("s3://sweep-bucket/sweep/*", "all", options)
         requests = server.requests
 
         requests.clear()

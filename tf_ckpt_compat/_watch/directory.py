@@ -8,28 +8,19 @@ import os
 from .. import _storage
 from .._inotify import GONE, open_inotify
 from .._storage.paths import is_local
-from .engine import SAFETY_POLL, Engine
+from .engine import SAFETY_POLL, Engine, Options
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from .._inotify import Inotify
-    from .pins import Pins
-    from .record import Record
     from .tracker import Tracker
 
 
 class DirectoryEngine(Engine):
     """`watch()`'s engine: one directory, one tracker."""
 
-    def __init__(
-        self,
-        tracker: Tracker,
-        pins: Pins | None,
-        record: Record | None,
-        max_pending: int,
-        poll_interval: float,
-    ) -> None:
-        super().__init__(pins, record, max_pending, poll_interval)
+    def __init__(self, tracker: Tracker, options: Options) -> None:
+        super().__init__(options)
         self.tracker = tracker
         self.directory = tracker.directory
         self.inotify: Inotify | None = open_inotify() if is_local(self.directory) else None

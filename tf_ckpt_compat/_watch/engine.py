@@ -14,6 +14,7 @@ import os
 import select
 import threading
 import time
+from typing import NamedTuple
 
 from .._log import LOG as _LOG
 from .checkpoint import Checkpoint
@@ -77,6 +78,15 @@ class WatchStats:
         return f"WatchStats({fields})"
 
 
+class Options(NamedTuple):
+    """What every engine is given: the options of `watch()` it applies itself."""
+
+    pins: Pins | None
+    record: Record | None
+    max_pending: int
+    poll_interval: float
+
+
 class Engine:
     """The state shared by the watch's thread and its consumer.
 
@@ -84,18 +94,9 @@ class Engine:
     the next cycle, through `sleep()`), `scan_all()` (the final read) and `mode`.
     """
 
-    def __init__(
-        self,
-        pins: Pins | None,
-        record: Record | None,
-        max_pending: int,
-        poll_interval: float,
-    ) -> None:
-        self.pins = pins
-        self.record = record
-        self.handled: set[str] = record.handled if record is not None else set()
-        self.max_pending = max_pending
-        self.poll_interval = poll_interval
+    def __init__(self, options: Options) -> None:
+        self.pins, self.record, self.max_pending, self.poll_interval = options
+        self.handled: set[str] = self.record.handled if self.record is not None else set()
         self.stats = WatchStats()
         self.ready: collections.deque[Checkpoint] = collections.deque()
         self.changed = threading.Condition()

@@ -25,7 +25,7 @@ from .._inotify import GONE, IN_Q_OVERFLOW, open_inotify
 from .._match import directory_prefixes, has_glob
 from .._storage import remote
 from .._storage.paths import STATE_FILE_NAME, is_local, scheme_of
-from .engine import SAFETY_POLL, Engine
+from .engine import SAFETY_POLL, Engine, Options
 from .tracker import Tracker
 
 TYPE_CHECKING = False
@@ -33,23 +33,13 @@ if TYPE_CHECKING:
     from re import Pattern
 
     from .._inotify import Inotify
-    from .pins import Pins
-    from .record import Record
 
 
 class _Sweep(Engine):
     """What both sweeps share: the pattern, and one tracker per run."""
 
-    def __init__(
-        self,
-        pattern: str,
-        start: str,
-        pins: Pins | None,
-        record: Record | None,
-        max_pending: int,
-        poll_interval: float,
-    ) -> None:
-        super().__init__(pins, record, max_pending, poll_interval)
+    def __init__(self, pattern: str, start: str, options: Options) -> None:
+        super().__init__(options)
         self.pattern = pattern.rstrip("/") or pattern
         self.levels = directory_prefixes(self.pattern)
         self.first = next((i for i, d in enumerate(self.levels) if has_glob(d)), len(self.levels))
@@ -78,16 +68,8 @@ class _Sweep(Engine):
 class LocalSweep(_Sweep):
     """Runs on the local disk: inotify on the runs and on the pattern's levels."""
 
-    def __init__(
-        self,
-        pattern: str,
-        start: str,
-        pins: Pins | None,
-        record: Record | None,
-        max_pending: int,
-        poll_interval: float,
-    ) -> None:
-        super().__init__(pattern, start, pins, record, max_pending, poll_interval)
+    def __init__(self, pattern: str, start: str, options: Options) -> None:
+        super().__init__(pattern, start, options)
         self.inotify: Inotify | None = open_inotify()
         self._watched: dict[str, int] = {}  # directory -> watch descriptor
         self._directories: dict[int, str] = {}  # and back
@@ -193,16 +175,8 @@ class LocalSweep(_Sweep):
 class RemoteSweep(_Sweep):
     """Runs on an object store: one recursive listing of the sweep per cycle."""
 
-    def __init__(
-        self,
-        pattern: str,
-        start: str,
-        pins: Pins | None,
-        record: Record | None,
-        max_pending: int,
-        poll_interval: float,
-    ) -> None:
-        super().__init__(pattern, start, pins, record, max_pending, poll_interval)
+    def __init__(self, pattern: str, start: str, options: Options) -> None:
+        super().__init__(pattern, start, options)
         scheme = scheme_of(pattern)
         assert scheme is not None  # not the local disk's
         self._fs = remote.for_scheme(scheme)
@@ -246,17 +220,10 @@ def _is_dir(entry: os.DirEntry[str]) -> bool:
         return False
 
 
-def sweep_engine(
-    pattern: str,
-    start: str,
-    pins: Pins | None,
-    record: Record | None,
-    max_pending: int,
-    poll_interval: float,
-) -> Engine:
+def sweep_engine(pattern: str, start: str, options: Options) -> Engine:
     """The sweep engine for `pattern`'s storage."""
     if is_local(pattern):
         local = _storage.for_path(pattern).local_path(pattern)
         assert local is not None  # the local disk's
-        return LocalSweep(local, start, pins, record, max_pending, poll_interval)
-    return RemoteSweep(pattern, start, pins, record, max_pending, poll_interval)
+        return LocalSweep(local, start, options)
+    return RemoteSweep(pattern, start, options)

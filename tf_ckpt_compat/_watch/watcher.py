@@ -18,7 +18,7 @@ from .._log import LOG as _LOG
 from .._storage.paths import is_local
 from .checkpoint import Checkpoint
 from .directory import DirectoryEngine
-from .engine import Engine, WatchStats
+from .engine import Engine, Options, WatchStats
 from .pins import Pins
 from .record import Record
 from .sweep import sweep_engine
@@ -226,11 +226,12 @@ def watch(
       OSError: when `record` cannot be opened.
     """
     directory = os.fspath(checkpoint_dir)
-    start, pins, recorded = _prepare(directory, start, pin, max_pending, record, poll_interval)
+    start, options = _prepare(directory, start, pin, max_pending, record, poll_interval)
+    recorded = options.record
     tracker = Tracker(directory, start, recorded.handled if recorded is not None else set())
-    if pins is not None:
-        pins.clean(directory)
-    engine = DirectoryEngine(tracker, pins, recorded, max_pending, poll_interval)
+    if options.pins is not None:
+        options.pins.clean(directory)
+    engine = DirectoryEngine(tracker, options)
     return Watch(engine, timeout, timeout_fn)
 
 
@@ -276,8 +277,8 @@ def watch_many(
       ValueError, SchemeUnavailableError, OSError: as `watch()`.
     """
     pattern = os.fspath(pattern)
-    start, pins, recorded = _prepare(pattern, start, pin, max_pending, record, poll_interval)
-    engine = sweep_engine(pattern, start, pins, recorded, max_pending, poll_interval)
+    start, options = _prepare(pattern, start, pin, max_pending, record, poll_interval)
+    engine = sweep_engine(pattern, start, options)
     return Watch(engine, timeout, timeout_fn)
 
 
@@ -288,8 +289,8 @@ def _prepare(
     max_pending: int,
     record: str | os.PathLike[str] | None,
     poll_interval: float,
-) -> tuple[str, Pins | None, Record | None]:
-    """Checks the options; returns the start mode in force, the pins and the record."""
+) -> tuple[str, Options]:
+    """Checks the options; returns the start mode in force, and the engine's options."""
     if start not in START_MODES:
         modes = ", ".join(map(repr, START_MODES))
         raise ValueError(f"start must be one of {modes}, not {start!r}")
@@ -301,4 +302,5 @@ def _prepare(
     recorded = Record(record) if record is not None else None
     if recorded is not None and recorded.existed:
         start = "all"  # a restart: whatever the record does not hold is still to do
-    return start, Pins() if pin and is_local(path) else None, recorded
+    pins = Pins() if pin and is_local(path) else None
+    return start, Options(pins, recorded, max_pending, poll_interval)
