@@ -80,8 +80,10 @@ def _names(text: str) -> frozenset[str]:
 
 def run(args: argparse.Namespace, console: Console) -> int:
     for path in args.paths:
-        if not os.path.lexists(path):
+        if not os.path.exists(path):
             raise CliError(f"no such file or directory: {path}", EXIT_USAGE)
+        if not (os.path.isfile(path) or os.path.isdir(path)):  # a pipe would block the read
+            raise CliError(f"not a regular file or directory: {path}", EXIT_USAGE)
     failed = changed = 0
     searched = 0
     for path in _python_files(args.paths, console):
@@ -183,8 +185,9 @@ def _walk(top: str, console: Console) -> Iterator[str | None]:
         errors.clear()
         directories[:] = sorted(d for d in directories if not _skipped(root, d))
         for name in sorted(files):
-            if name.endswith(".py"):
-                yield os.path.join(root, name)
+            path = os.path.join(root, name)
+            if name.endswith(".py") and os.path.isfile(path):  # not a pipe, not a dangling link
+                yield path
     for error in errors:
         console.error(f"cannot list {error.filename}: {error.strerror or error}")
         yield None

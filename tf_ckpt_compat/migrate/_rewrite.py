@@ -42,7 +42,7 @@ def parse(text: str) -> ast.Module:
     except SyntaxError:
         raise
     except (ValueError, UnicodeError, RecursionError) as e:
-        raise SyntaxError(f"cannot parse: {e}") from None
+        raise SyntaxError(str(e)) from None
 
 
 class Rewrite:
@@ -56,10 +56,12 @@ class Rewrite:
     def __init__(self, text: str, names: frozenset[str] | None = None) -> None:
         self.source = _source.Source(text)
         self.tree = parse(text)
-        self.table = namespaces(names)
-        self.analysis = Analysis(self.tree)
         self.edits: list[Edit] = []
         self.notes: list[tuple[int, str]] = []
+        if "tensorflow" not in text and text.isascii():
+            return  # what it rewrites is reached from an import of tensorflow (any NFKC spelling)
+        self.table = namespaces(names)
+        self.analysis = Analysis(self.tree)
         self._rewritten_roots: set[int] = set()  # ids of the names the rewrite replaces
         self._touched: set[tuple[int, str]] = set()  # (scope id, name) of the bindings they used
         uses = self._module_uses()
@@ -86,7 +88,10 @@ class Rewrite:
                         "things in one scope",
                     )
                 continue
-            if resolved is None or not self._provides(resolved, node.attr):
+            if resolved is None or resolved not in self.table:
+                continue
+            if not self._provides(resolved, node.attr):
+                self._note_missing(node, resolved, node.attr)
                 continue
             if not isinstance(node.ctx, ast.Load):
                 verb = "assigned to" if isinstance(node.ctx, ast.Store) else "deleted"
@@ -104,6 +109,23 @@ class Rewrite:
                 )
             return []
         return [use for use in found if self._rewrite_use(use[0], use[1])]
+
+    def _note_missing(self, node: ast.stmt | ast.expr, path: str, name: str) -> None:
+        """Notes a name of the family used where TensorFlow 2 does not have it (TensorFlow 1's
+        `tf.train.update_checkpoint_state`), which no rewrite can keep working."""
+        holders = sorted(
+            key
+            for key, namespace in self.table.items()
+            if name in namespace.names and ".python." not in key
+        )
+        if holders:
+            where = " and ".join([", ".join(holders[:-1]), holders[-1]] if holders[1:] else holders)
+            spelled = self._spelled(node) if isinstance(node, ast.expr) else f"{path}.{name}"
+            self._note(
+                node,
+                f"{spelled} left alone: {path} has no {name} "
+                f"({where} {'do' if holders[1:] else 'does'})",
+            )
 
     def _rewrite_use(self, node: ast.Attribute, namespace: Namespace) -> bool:
         value = node.value
@@ -267,6 +289,9 @@ class Rewrite:
                         for i, alias in enumerate(statement.names)
                         if alias.name in namespace.names
                     ]
+                    for alias in statement.names:
+                        if alias.name not in namespace.names:
+                            self._note_missing(statement, statement.module or "", alias.name)
             if gone or moved:
                 plans[id(statement)] = (gone, moved, namespace)
         deleted = {
@@ -344,10 +369,18 @@ class Rewrite:
     def _emptied_blocks(self, deleted: set[int]) -> set[int]:
         """Ids of the deleted statements that must become `pass`: the first of each block
         that would be left empty."""
+        if not deleted:
+            return set()
+        block_of: dict[int, list[ast.stmt]] = {}
+        for node in ast.walk(self.tree):
+            for field in ("body", "orelse", "finalbody"):
+                block = getattr(node, field, None)
+                if isinstance(block, list):
+                    block_of.update((id(statement), block) for statement in block)
         first: set[int] = set()
         seen: set[int] = set()
         for statement in self.analysis.imports:
-            block = self.analysis.block_of.get(id(statement))
+            block = block_of.get(id(statement))
             if block is None or id(block) in seen:
                 continue
             seen.add(id(block))

@@ -18,6 +18,8 @@ if TYPE_CHECKING:
 
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)
+# Nodes with nothing to record under them (`Load()`, `+`, `and`, `<`).
+_LEAVES = (ast.expr_context, ast.boolop, ast.operator, ast.unaryop, ast.cmpop)
 # The builtins that look an attribute up by a name known only at run time.
 ATTRIBUTE_BUILTINS = frozenset({"getattr", "hasattr", "setattr", "delattr"})
 # Patterns that bind a name (Python 3.10's `match`), by class name: ast has no such classes on 3.9.
@@ -103,7 +105,6 @@ class Analysis:
       attribute_calls: every call of a builtin in `ATTRIBUTE_BUILTINS`, by name.
       exported: the strings listed in the module's `__all__`.
       string_annotations: string annotations, with their scope.
-      block_of: for each statement's id, the list of statements it belongs to.
     """
 
     def __init__(self, tree: ast.Module) -> None:
@@ -118,11 +119,18 @@ class Analysis:
         self.attribute_calls: list[ast.Call] = []
         self.exported: list[str] = []
         self.string_annotations: list[tuple[str, Scope]] = []
-        self.block_of: dict[int, list[ast.stmt]] = {}
         self._scope_of: dict[int, Scope] = {}
         self._values: dict[tuple[int, str], Resolved] = {}
         self._walk(tree)
         self._apply_declarations()
+        # The names some import or alias assignment binds, somewhere: only a chain that
+        # starts with one of them can stand for a module (most names need no lookup).
+        self._importable = {
+            name
+            for scope in self.scopes
+            for name, sites in scope.sites.items()
+            if any(site.statement is not None or site.value is not None for site in sites)
+        }
 
     def scope_of(self, name: ast.Name) -> Scope | None:
         """The scope in which `name` (read or deleted) is looked up."""
@@ -148,8 +156,11 @@ class Analysis:
             return self._values[key]
         self._values[key] = None  # a binding defined through itself (`t = t.x`) is unknown
         found: list[Resolved] = []
-        for site in scope.sites.get(name, ()):
-            found.append(self.path(site.value) if site.value is not None else site.path)
+        try:
+            for site in scope.sites.get(name, ()):
+                found.append(self.path(site.value) if site.value is not None else site.path)
+        except RecursionError:  # aliases of aliases, hundreds deep: left unresolved
+            found = [None]
         result = _merge(found)
         self._values[key] = result
         return result
@@ -160,7 +171,7 @@ class Analysis:
         while isinstance(node, ast.Attribute):
             attributes.append(node.attr)
             node = node.value
-        if not isinstance(node, ast.Name):
+        if not isinstance(node, ast.Name) or node.id not in self._importable:
             return None
         scope = self._scope_of.get(id(node))
         bound = None if scope is None else self.lookup(node.id, scope)
@@ -173,12 +184,6 @@ class Analysis:
         return None if base is None else base + suffix
 
     def _walk(self, tree: ast.Module) -> None:
-        for node in ast.walk(tree):
-            for field in ("body", "orelse", "finalbody"):
-                block = getattr(node, field, None)
-                if isinstance(block, list):
-                    for statement in block:
-                        self.block_of[id(statement)] = block
         # An explicit stack, not recursion: a deeply nested expression must not
         # exhaust Python's recursion limit.
         stack: list[tuple[ast.AST, Scope, int, bool]] = [
@@ -187,6 +192,9 @@ class Analysis:
         stack.reverse()
         while stack:
             node, scope, top, annotation = stack.pop()
+            if type(node) is ast.Name:  # the commonest node, handled here
+                self._name(node, scope)
+                continue
             children = self._visit(node, scope, top, annotation)
             stack.extend(
                 (child, into, top, within)
@@ -243,12 +251,7 @@ class Analysis:
         elif isinstance(node, ast.Nonlocal):
             scope.declared_nonlocal.update(node.names)
         elif isinstance(node, ast.Name):
-            # `del tf` uses the name; it does not bind it to anything else.
-            if isinstance(node.ctx, ast.Store):
-                scope.bind(node.id, Site())
-            else:
-                self.names.append((node, scope))
-                self._scope_of[id(node)] = scope
+            self._name(node, scope)
         elif isinstance(node, ast.Import):
             self.imports.append(node)
             for index, alias in enumerate(node.names):
@@ -302,8 +305,17 @@ class Analysis:
                 if isinstance(bound, str):
                     scope.bind(bound, Site())
             for child in ast.iter_child_nodes(node):
-                push(child)
+                if not isinstance(child, _LEAVES):
+                    push(child)
         return children
+
+    def _name(self, node: ast.Name, scope: Scope) -> None:
+        # `del tf` uses the name; it does not bind it to anything else.
+        if isinstance(node.ctx, ast.Store):
+            scope.bind(node.id, Site())
+        else:
+            self.names.append((node, scope))
+            self._scope_of[id(node)] = scope
 
     def _scope(self, kind: str, parent: Scope) -> Scope:
         scope = Scope(kind, parent)
