@@ -9,6 +9,7 @@ import pytest
 import tf_ckpt_compat
 from tf_ckpt_compat.conformance.iterator_scenarios import IteratorScenario
 from tf_ckpt_compat.conformance.runner import run_iterator_scenario
+from tf_ckpt_compat.testing import CheckpointDirectory, FakeClock
 
 OURS = {
     "checkpoints_iterator": tf_ckpt_compat.checkpoints_iterator,
@@ -198,10 +199,20 @@ def test_wait_for_new_checkpoint_returns_new_path(tmp_path):
     assert trace == [waiting(0.0), found(1.5, 5), ("return", 1.5, "<dir>/model.ckpt-5")]
 
 
-def test_iterator_is_a_generator_yielding_str(tmp_path):
+@pytest.mark.parametrize("pathlike", [False, True], ids=["str", "pathlib"])
+def test_iterator_is_a_generator_yielding_str(tmp_path, pathlike):
     import inspect
 
     assert inspect.isgeneratorfunction(tf_ckpt_compat.checkpoints_iterator)
+    run = CheckpointDirectory(tmp_path)
+    with FakeClock() as clock:
+        clock.at(1, lambda: run.publish(1))
+        clock.at(2, lambda: run.publish("final"))
+        directory = tmp_path if pathlike else str(tmp_path)
+        yielded = list(tf_ckpt_compat.checkpoints_iterator(directory, timeout=2))
+    assert yielded == [run.prefix(1), run.prefix("final")]
+    # str itself, as TensorFlow's os.path.join gives, whatever the directory's type.
+    assert [type(path) for path in yielded] == [str, str]
 
 
 def test_uses_time_module_at_call_time(tmp_path, monkeypatch):

@@ -29,6 +29,7 @@ import pytest
 from storage_helpers import counting
 
 import tf_ckpt_compat
+import tf_ckpt_compat.errors
 from tf_ckpt_compat import _cli, _pure, _storage
 from tf_ckpt_compat._errors import SchemeUnavailableError
 from tf_ckpt_compat._storage import remote
@@ -169,11 +170,14 @@ def test_file_url_writer_renames_locally_and_names_the_url_in_errors(tmp_path, l
     )
     assert sorted(os.listdir(local_run.directory))[0] == "checkpoint"  # no temporary left
     # TF 2.21: NotFoundError "file:///tmp/p/w/checkpoint.tmp<hex>; No such file or directory".
+    # TensorFlow's class, which is also the OSError (FileNotFoundError).
     missing = "file://" + str(tmp_path / "missing")
     with pytest.raises(FileNotFoundError) as raised:
         tf_ckpt_compat.update_checkpoint_state(missing, missing + "/m-1")
-    event = runner.exception_event(raised.value, lambda text: text)
-    assert event == (
+    assert isinstance(raised.value, tf_ckpt_compat.errors.NotFoundError)
+    assert type(raised.value).__name__ == "NotFoundError"
+    assert str(raised.value) == raised.value.filename + "; No such file or directory"
+    assert runner.exception_event(raised.value, lambda text: text) == (
         "raise",
         "NotFoundError",
         f"{missing}/checkpoint.tmp<random>; No such file or directory",
@@ -183,17 +187,46 @@ def test_file_url_writer_renames_locally_and_names_the_url_in_errors(tmp_path, l
 # --- memory://: the same results as the local disk -------------------------------------------
 
 
-# An object store is not a disk: these layouts differ from the local run, and how.
-_NOT_FOUND = "<root>/run/checkpoint; No such file or directory"
+# An object store is not a disk: these layouts differ from the local run, and how (the
+# whole trace of get_checkpoint_state, then latest_checkpoint).
+def _unmatched(model: str, *others: str) -> list[tuple]:
+    """The state is read, and its checkpoint has no files: TensorFlow's ERROR, and None."""
+    return [
+        ("result", "get_checkpoint_state", (model, [*others, model], [], "0.0")),
+        ("log", "ERROR", f"Couldn't match files for checkpoint {model}"),
+        ("result", "latest_checkpoint", None),
+    ]
+
+
+def _ignored(warning: str) -> list[tuple]:
+    """The state file cannot be read: TensorFlow's two WARNINGs, and None, for each call."""
+    ignored = [
+        ("log", "WARNING", warning),
+        ("log", "WARNING", "<root>/run/checkpoint: Checkpoint ignored"),
+    ]
+    return [
+        *ignored,
+        ("result", "get_checkpoint_state", None),
+        *ignored,
+        ("result", "latest_checkpoint", None),
+    ]
+
+
 OBJECT_STORE_DIFFERENCES = {
     # Absolute paths inside the file are local paths; a URL is "relative" to
     # os.path.isabs and is joined to the directory, as TensorFlow does on gs://.
-    "v2_absolute": ("Couldn't match files", "<root>/run/<root>/run/model.ckpt-5"),
+    "v2_absolute": _unmatched("<root>/run/<root>/run/model.ckpt-5"),
     # ".." is part of an object's name: nothing resolves it (TensorFlow's GCS neither).
-    "dotdot_entries": ("Couldn't match files", "<root>/run/../other/m-2"),
-    "dotdot_directory_argument": None,
+    "dotdot_entries": _unmatched("<root>/run/../other/m-2", "<root>/run/../other/m-1"),
+    # <root>/x/../run: no such directory, so no state file.
+    "dotdot_directory_argument": [
+        ("result", "get_checkpoint_state", None),
+        ("result", "latest_checkpoint", None),
+    ],
     # A "directory" has no content to read: not found rather than "Is a directory".
-    "state_is_directory": ("NotFoundError", _NOT_FOUND),
+    "state_is_directory": _ignored(
+        "NotFoundError: <root>/run/checkpoint; No such file or directory"
+    ),
 }
 
 
@@ -206,13 +239,7 @@ def test_layout_same_as_local_disk(layout, tmp_path, memory_root):
         assert remote == local
         return
     assert remote != local
-    expected = OBJECT_STORE_DIFFERENCES[layout.name]
-    if expected is None:  # <root>/x/../run: no such directory on an object store
-        assert remote == [("result", "get_checkpoint_state", None)] + [
-            ("result", "latest_checkpoint", None)
-        ]
-    else:
-        assert any(all(part in str(event) for part in expected) for event in remote), remote
+    assert remote == OBJECT_STORE_DIFFERENCES[layout.name]
 
 
 @pytest.mark.parametrize(
@@ -450,14 +477,16 @@ def test_unknown_scheme_in_the_iterator_warns_at_each_poll(fresh_schemes):
 def test_unknown_scheme_writer_and_glob_raise_unimplemented(fresh_schemes):
     # TF 2.21 raises UnimplementedError naming the temporary file it tried first, and
     # for a glob, the pattern.
-    with pytest.raises(OSError) as raised:
+    with pytest.raises(tf_ckpt_compat.errors.UnimplementedError) as raised:
         tf_ckpt_compat.update_checkpoint_state("foo://bucket/run", "foo://bucket/run/m-1")
+    assert isinstance(raised.value, OSError)
+    assert type(raised.value).__name__ == "UnimplementedError"
     assert runner.exception_event(raised.value, str)[1:] == (
         "UnimplementedError",
         "File system scheme 'foo' not implemented (file: 'foo://bucket/run/checkpoint.tmp<random>')",
     )
     # The matcher ignores listing errors; TensorFlow finds the filesystem before listing.
-    with pytest.raises(OSError) as raised:
+    with pytest.raises(tf_ckpt_compat.errors.UnimplementedError) as raised:
         tf_ckpt_compat.checkpoint_exists("foo://bucket/run/m-*")
     assert str(raised.value) == (
         "File system scheme 'foo' not implemented (file: 'foo://bucket/run/m-*.index')"

@@ -44,7 +44,11 @@ def test_limit_stops_a_loop_that_would_wait_forever(tmp_path):
     assert clock.now == 10.0
 
 
-def test_publish_writes_files_and_a_state_tensorflow_reads(tmp_path):
+def test_publish_writes_files_then_the_state_file_tensorflow_writes(tmp_path):
+    # The state file's bytes as TensorFlow's CheckpointManager writes them (protobuf's
+    # text format); that TensorFlow reads them, and opens the checkpoint files, is
+    # checked against TensorFlow itself in compat_tests (test_writer_compat.py,
+    # test_reader_compat.py).
     run = CheckpointDirectory(tmp_path / "run")
     assert not os.path.exists(run.directory)
     with FakeClock(start=1000):
@@ -58,10 +62,15 @@ def test_publish_writes_files_and_a_state_tensorflow_reads(tmp_path):
         "model.ckpt-2.data-00000-of-00001",
         "model.ckpt-2.index",
     ]
-    state = tf_ckpt_compat.get_checkpoint_state(run.directory)
-    assert state == tf_ckpt_compat.CheckpointState(
-        second, [first, second], [1000.0, 1005.0], 1000.0
-    )
+    with open(run.state_file) as f:
+        assert f.read() == (
+            f'model_checkpoint_path: "{second}"\n'
+            f'all_model_checkpoint_paths: "{first}"\n'
+            f'all_model_checkpoint_paths: "{second}"\n'
+            "all_model_checkpoint_timestamps: 1000.0\n"
+            "all_model_checkpoint_timestamps: 1005.0\n"
+            "last_preserved_timestamp: 1000.0\n"
+        )
     assert tf_ckpt_compat.latest_checkpoint(run.directory) == second
 
 
@@ -90,13 +99,43 @@ def test_state_file_misbehaving(tmp_path, caplog):
     assert tf_ckpt_compat.get_checkpoint_state(tmp_path) is None
 
 
-def test_delete_files_is_the_max_to_keep_race(tmp_path, caplog):
+@pytest.mark.parametrize("step", [1, "1"], ids=["int", "str"])
+def test_delete_files_is_the_max_to_keep_race(tmp_path, caplog, step):
     run = CheckpointDirectory(tmp_path)
     prefix = run.publish(1, timestamp=1.0)
-    run.delete_files(1)
+    run.delete_files(step)
+    assert sorted(os.listdir(tmp_path)) == ["checkpoint"]
     with caplog.at_level("ERROR", logger="tensorflow"):
         assert tf_ckpt_compat.latest_checkpoint(tmp_path) is None
     assert caplog.records[-1].getMessage() == f"Couldn't match files for checkpoint {prefix}"
+
+
+def test_every_method_takes_a_step_and_refuses_a_path(tmp_path):
+    # One rule for publish, prefix, write_files and delete_files: a str is a step.
+    run = CheckpointDirectory(tmp_path)
+    assert run.publish("100") == run.prefix(100) == str(tmp_path / "model.ckpt-100")
+    assert run.write_files("final") == str(tmp_path / "model.ckpt-final")
+    run.delete_files("final")
+    for method in (run.prefix, run.publish, run.write_files, run.delete_files):
+        with pytest.raises(ValueError, match="is a path"):
+            method(run.prefix(100))  # the prefix publish returned, not its step
+    with pytest.raises(TypeError, match="an int or a str"):
+        run.prefix(1.5)
+    assert sorted(os.listdir(tmp_path)) == [
+        "checkpoint",
+        "model.ckpt-100.data-00000-of-00001",
+        "model.ckpt-100.index",
+    ]
+
+
+def test_delete_files_of_a_step_without_files_raises(tmp_path):
+    run = CheckpointDirectory(tmp_path)
+    run.publish(1, timestamp=1.0)
+    with pytest.raises(FileNotFoundError, match="checkpoint 2 has no files"):
+        run.delete_files(2)
+    run.delete_files(1)
+    with pytest.raises(FileNotFoundError):
+        run.delete_files(1)  # already deleted
 
 
 def test_publish_state_only_then_files(tmp_path):
@@ -122,24 +161,19 @@ def test_fake_clock_fixture_is_registered(pytester):
     result.assert_outcomes(passed=1)
 
 
-# The README's example, verbatim in spirit: an evaluation loop with a timeout_fn.
-def evaluate_until_training_ends(run_dir, training_done, evaluate):
-    for path in tf_ckpt_compat.checkpoints_iterator(run_dir, timeout=60, timeout_fn=training_done):
-        evaluate(path)
-
-
-def test_readme_example(tmp_path):
+def test_files_without_a_state_file_entry_are_not_yielded(tmp_path):
+    # The README's own example runs as it is in test_examples.py; this one adds
+    # files that no state file names.
     run = CheckpointDirectory(tmp_path / "run")
     evaluated = []
     with FakeClock() as clock:
         clock.at(10, lambda: run.publish(100))
         clock.at(70, lambda: run.publish(200))
         clock.at(75, lambda: run.write_files("final"))  # not a published checkpoint
-        evaluate_until_training_ends(
-            run.directory,
-            training_done=lambda: clock.now > 100,
-            evaluate=lambda path: evaluated.append((clock.now, path)),
-        )
+        for path in tf_ckpt_compat.checkpoints_iterator(
+            run.directory, timeout=60, timeout_fn=lambda: clock.now > 100
+        ):
+            evaluated.append((clock.now, path))
     assert evaluated == [(10.0, run.prefix(100)), (70.0, run.prefix(200))]
     # Today's loop (TF >= 2.20) asks timeout_fn after each checkpoint and after
     # the 60 s timeout; it ends at the first timeout after 100 s: 70 + 60 = 130.

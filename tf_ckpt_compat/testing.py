@@ -4,6 +4,7 @@ Neither needs TensorFlow, and both work the same whether the code under test
 calls this package or TensorFlow itself, because both call `time.time()` and
 `time.sleep()` through the `time` module at call time::
 
+    from tf_ckpt_compat import checkpoints_iterator
     from tf_ckpt_compat.testing import CheckpointDirectory, FakeClock
 
     def test_my_eval_loop(tmp_path):
@@ -11,8 +12,9 @@ calls this package or TensorFlow itself, because both call `time.time()` and
         with FakeClock() as clock:
             clock.at(5, lambda: run.publish(100))
             clock.at(9, lambda: run.publish(200))
-            seen = [(clock.now, p) for p in checkpoints_iterator(tmp_path, timeout=3)]
+            seen = [(clock.now, p) for p in checkpoints_iterator(tmp_path, timeout=10)]
         assert seen == [(5.0, run.prefix(100)), (9.0, run.prefix(200))]
+        assert clock.now == 19.0  # ten seconds without a new checkpoint
 
 Scheduled events run inside `time.sleep()` (the iterator's polling sleep) and
 inside `FakeClock.advance()` (a consumer that takes time), at their own times,
@@ -128,6 +130,11 @@ class CheckpointDirectory:
         scripted too.
       name: the checkpoint prefix's base name: checkpoint `step` is
         `<directory>/<name>-<step>`.
+
+    Every method that names a checkpoint takes its step: an `int`, or a `str`
+    (`"100"` is step 100, as `100` is; `"final"` is a step too). A path, such
+    as the prefix `publish` returns, is refused with `ValueError`, never taken
+    for a step that names no file.
     """
 
     def __init__(self, directory: str | os.PathLike[str], name: str = "model.ckpt") -> None:
@@ -146,7 +153,16 @@ class CheckpointDirectory:
         for_path(self.directory).makedirs(self.directory)
 
     def prefix(self, step: int | str) -> str:
-        """The checkpoint prefix (what `latest_checkpoint` returns) of `step`."""
+        """The checkpoint prefix (what `latest_checkpoint` returns) of `step`.
+
+        Raises:
+          ValueError: if `step` holds a `/` (a path, not a step).
+          TypeError: if `step` is neither an `int` nor a `str`.
+        """
+        if not isinstance(step, (int, str)):
+            raise TypeError(f"a step is an int or a str, not {type(step).__name__}")
+        if isinstance(step, str) and "/" in step:
+            raise ValueError(f"{step!r} is a path; pass the checkpoint's step (e.g. 100)")
         return os.path.join(self.directory, f"{self.name}-{step}")
 
     def write_files(self, step: int | str, index: bool = True, data: bool = True) -> str:
@@ -195,7 +211,7 @@ class CheckpointDirectory:
         self._stamps.append(stamp)
         if keep is not None:
             for dropped in self.published[:-keep]:
-                self.delete_files(dropped)
+                _remove_files(dropped)
             self.published = self.published[-keep:]
             self._stamps = self._stamps[-keep:]
         update_checkpoint_state_internal(
@@ -219,13 +235,26 @@ class CheckpointDirectory:
         """Deletes the state file."""
         for_path(self.state_file).remove(self.state_file)
 
-    def delete_files(self, prefix_or_step: str | int) -> None:
-        """Deletes a checkpoint's files, leaving the state file: the `max_to_keep` race."""
-        prefix = prefix_or_step if isinstance(prefix_or_step, str) else self.prefix(prefix_or_step)
-        for suffix in (".index", ".data-00000-of-00001"):
-            with contextlib.suppress(FileNotFoundError):
-                for_path(prefix).remove(prefix + suffix)
+    def delete_files(self, step: int | str) -> None:
+        """Deletes checkpoint `step`'s files, leaving the state file: the `max_to_keep` race.
+
+        Raises:
+          FileNotFoundError: if the checkpoint has no file to delete (a wrong step).
+        """
+        prefix = self.prefix(step)
+        if not _remove_files(prefix):
+            raise FileNotFoundError(f"checkpoint {step!r} has no files to delete: {prefix}")
 
 
 def _write(path: str, data: bytes) -> None:
     for_path(path).write(path, data)
+
+
+def _remove_files(prefix: str) -> bool:
+    """Removes a checkpoint's `.index` and data files; returns whether there was one."""
+    removed = False
+    for suffix in (".index", ".data-00000-of-00001"):
+        with contextlib.suppress(FileNotFoundError):
+            for_path(prefix).remove(prefix + suffix)
+            removed = True
+    return removed
