@@ -18,7 +18,7 @@ import re
 import unicodedata
 
 from . import _source
-from ._scopes import Ambiguous, Analysis
+from ._scopes import Ambiguous, Analysis, unchain
 from ._table import PACKAGE, Namespace, namespaces
 
 TYPE_CHECKING = False
@@ -130,11 +130,7 @@ class Rewrite:
     def _rewrite_use(self, node: ast.Attribute, namespace: Namespace) -> bool:
         value = node.value
         root = _root(node)
-        spelled: list[str] = []
-        chain: ast.expr = value
-        while isinstance(chain, ast.Attribute):
-            spelled.insert(0, chain.attr)
-            chain = chain.value
+        spelled = unchain(value)[1]
         if _chain(self.source.text[self.source.start(node) : self.source.end(node)]) != ".".join(
             [root.id, *spelled, node.attr]
         ):
@@ -492,13 +488,9 @@ class Rewrite:
     def _spelled(self, node: ast.stmt | ast.expr) -> str:
         """How a note quotes `node`: a dotted name as such (`tf.train.latest_checkpoint`,
         whatever its line breaks), anything else as its text, on one line and shortened."""
-        parts: list[str] = []
-        chain = node
-        while isinstance(chain, ast.Attribute):
-            parts.insert(0, chain.attr)
-            chain = chain.value
-        if isinstance(chain, ast.Name):
-            return ".".join([chain.id, *parts])
+        root, attributes = unchain(node) if isinstance(node, ast.expr) else (node, [])
+        if isinstance(root, ast.Name):
+            return ".".join([root.id, *attributes])
         text = " ".join(self.source.text[self.source.start(node) : self.source.end(node)].split())
         if len(text) > _SPELLING_WIDTH:
             text = text[: _SPELLING_WIDTH - 3] + "..."
@@ -506,11 +498,9 @@ class Rewrite:
 
 
 def _root(node: ast.Attribute) -> ast.Name:
-    chain: ast.expr = node
-    while isinstance(chain, ast.Attribute):
-        chain = chain.value
-    assert isinstance(chain, ast.Name)
-    return chain
+    root = unchain(node)[0]
+    assert isinstance(root, ast.Name)  # as for every chain that resolves to a path
+    return root
 
 
 def _chain(text: str) -> str:

@@ -167,18 +167,15 @@ class Analysis:
 
     def path(self, node: ast.expr) -> Resolved:
         """The dotted path a name or attribute chain (`tf.compat.v1`) stands for."""
-        attributes: list[str] = []
-        while isinstance(node, ast.Attribute):
-            attributes.append(node.attr)
-            node = node.value
-        if not isinstance(node, ast.Name) or node.id not in self._importable:
+        root, attributes = unchain(node)
+        if not isinstance(root, ast.Name) or root.id not in self._importable:
             return None
-        scope = self._scope_of.get(id(node))
-        bound = None if scope is None else self.lookup(node.id, scope)
+        scope = self._scope_of.get(id(root))
+        bound = None if scope is None else self.lookup(root.id, scope)
         if bound is None:
             return None
-        base = self.value(bound, node.id)
-        suffix = "".join("." + attribute for attribute in reversed(attributes))
+        base = self.value(bound, root.id)
+        suffix = "".join("." + attribute for attribute in attributes)
         if isinstance(base, Ambiguous):
             return base.extended(suffix)
         return None if base is None else base + suffix
@@ -360,6 +357,16 @@ class Analysis:
                 _move(scope, owner, name)
             for name in scope.declared_global:
                 _move(scope, self.module, name)
+
+
+def unchain(node: ast.expr) -> tuple[ast.expr, list[str]]:
+    """An attribute chain's first expression and the names after it: `a.b.c` is `a`, [b, c]."""
+    attributes: list[str] = []
+    while isinstance(node, ast.Attribute):
+        attributes.append(node.attr)
+        node = node.value
+    attributes.reverse()
+    return node, attributes
 
 
 def _parameters(args: ast.arguments) -> Iterable[ast.arg]:

@@ -47,7 +47,7 @@ class Source:
         content = self.text[start : self._content_end(line - 1)]
         if content.isascii():
             return start + column
-        return start + len(content.encode("utf-8")[:column].decode("utf-8", "surrogatepass"))
+        return start + len(content.encode("utf-8")[:column].decode("utf-8"))
 
     def start(self, node: ast.stmt | ast.expr) -> int:
         return self.offset(node.lineno, node.col_offset)
