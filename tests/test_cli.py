@@ -26,7 +26,7 @@ from pathlib import Path
 import pytest
 
 import tf_ckpt_compat
-from tf_ckpt_compat import _cli, _demo
+from tf_ckpt_compat import _cli
 from tf_ckpt_compat._cli.exits import TABLE
 from tf_ckpt_compat._storage.local import LocalFileSystem
 from tf_ckpt_compat._watch.pins import PIN_DIRECTORY
@@ -47,8 +47,10 @@ COMMAND = [sys.executable, "-m", "tf_ckpt_compat"]
 DEADLINE = 20  # seconds any single run may take before the test fails
 
 
-def cli(*args: str, env: dict | None = None, redirection: str = "") -> subprocess.CompletedProcess:
-    argv = [*COMMAND, *args]
+def cli(
+    *args: str, env: dict | None = None, redirection: str = "", command: list[str] = COMMAND
+) -> subprocess.CompletedProcess:
+    argv = [*command, *args]
     if redirection:  # by a shell, which can close or redirect the streams (`2>&-`)
         argv = ["sh", "-c", f'exec "$@" {redirection}', "sh", *argv]
     return subprocess.run(
@@ -425,12 +427,8 @@ def test_watch_reports_a_failed_command_and_goes_on(run):
     ids=["exit-3", "killed"],
 )
 def test_watch_stop_on_error_ends_with_the_command_status(run, code, status):
-    started = time.monotonic()
-    result = cli(
-        "watch", run.directory, "--timeout", "10", "--stop-on-error",
-        "--exec", sys.executable, "-c", code,
-    )  # fmt: skip
-    assert time.monotonic() - started < 8  # it did not wait for the timeout
+    # No --timeout: a watch that did not stop on the error would never end (cli's DEADLINE).
+    result = cli("watch", run.directory, "--stop-on-error", "--exec", sys.executable, "-c", code)
     assert (result.returncode, result.stdout) == (status, run.prefix(2) + "\n")
     assert "Traceback" not in result.stderr
     assert len(result.stderr.splitlines()) == 1
@@ -446,17 +444,25 @@ def test_watch_ctrl_c_exits_130_without_traceback(tmp_path):
     assert proc.stdout.read() == ""
 
 
+# A command that says when it runs, then lives for as long as the process that started it.
+_UNTIL_ORPHANED = """
+import os, sys, time
+parent = os.getppid()
+print("command started", file=sys.stderr, flush=True)
+while os.getppid() == parent:
+    time.sleep(0.05)
+"""
+
+
 def test_ctrl_c_during_an_exec_command_exits_130(run):
-    proc = start(
-        "watch", run.directory, "--exec", sys.executable, "-c", "import time; time.sleep(60)"
-    )
+    proc = start("watch", run.directory, "--exec", sys.executable, "-c", _UNTIL_ORPHANED)
     out, err = Lines(proc.stdout), Lines(proc.stderr)
     assert out.next() == run.prefix(2) + "\n"
-    time.sleep(0.3)
-    started = time.monotonic()
+    assert err.next() == "command started\n"  # Ctrl-C while the command runs
     proc.send_signal(signal.SIGINT)
+    # The command outlives the watch unless it is ended: a watch that waited for it
+    # would never end.
     assert proc.wait(DEADLINE) == 130
-    assert time.monotonic() - started < 5  # the command was not waited for
     assert "Traceback" not in err.rest()
 
 
@@ -746,18 +752,23 @@ def test_demo_reports_a_failed_trainer(tmp_path):
     assert result.stdout.splitlines()[-1].startswith("demo: 0 published, 0 found")
 
 
-def test_a_failed_trainer_ends_the_demo_at_once(tmp_path, monkeypatch, capsys):
-    # A watch timeout of a minute: the demo must not wait for it.
-    monkeypatch.setattr(_demo, "TIMEOUT_SLACK", 60.0)
+def test_a_failed_trainer_ends_the_demo_at_once(tmp_path):
+    # The demo's watch given a day's timeout: a demo that waited for it would not end
+    # within the DEADLINE.
+    demo_with_a_day_of_slack = (
+        "import sys\n"
+        "from tf_ckpt_compat import _cli, _demo\n"
+        f"_demo.TIMEOUT_SLACK = {24 * 3600.0}\n"
+        "sys.exit(_cli.main(sys.argv[1:]))\n"
+    )
     blocker = tmp_path / "a-file"
     blocker.write_text("")
-    started = time.monotonic()
-    status = _cli.main(["demo", "--interval", "0", "--dir", str(blocker / "run")])
-    assert time.monotonic() - started < 10
-    assert status == 1
-    err = capsys.readouterr().err
-    assert err.startswith("tf-ckpt-compat: error: the demo trainer failed: ")
-    assert len(err.splitlines()) == 1
+    result = cli(
+        "demo", "--interval", "0", "--dir", str(blocker / "run"),
+        command=[sys.executable, "-c", demo_with_a_day_of_slack],
+    )  # fmt: skip
+    assert_one_line_error(result, 1)
+    assert result.stderr.startswith("tf-ckpt-compat: error: the demo trainer failed: ")
 
 
 def test_sigterm_stops_the_demo_and_removes_its_directory():
