@@ -338,6 +338,24 @@ def test_write_rewrites_in_place_keeping_the_mode_and_leaving_no_temporary_file(
     assert cli("--check", path).returncode == 0
 
 
+def test_write_keeps_the_owner(tmp_path, monkeypatch, capsys):
+    path = tmp_path / "eval.py"
+    path.write_text(LEGACY)
+    owner = path.stat().st_uid, path.stat().st_gid
+    given: list[tuple[int, int]] = []
+    real_chown = os.chown
+
+    def chown(target: str, uid: int, gid: int) -> None:
+        given.append((uid, gid))
+        real_chown(target, uid, gid)
+
+    monkeypatch.setattr(os, "chown", chown)
+    assert _cli.main(["migrate", "--write", str(path)]) == 0
+    assert given == [owner]
+    assert (path.stat().st_uid, path.stat().st_gid) == owner
+    assert path.read_text() == MIGRATED
+
+
 def test_write_goes_through_a_link_to_its_target(tmp_path):
     (tmp_path / "real.py").write_text(LEGACY)
     (tmp_path / "link.py").symlink_to("real.py")

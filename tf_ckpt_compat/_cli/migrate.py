@@ -200,7 +200,7 @@ def _skipped(root: str, name: str) -> bool:
 
 
 def _write(path: str, data: bytes, before: os.stat_result) -> None:
-    """Replaces the file (a link's target) with `data` atomically, keeping its mode.
+    """Replaces the file (a link's target) with `data` atomically, keeping its mode and owner.
 
     The new bytes go to a temporary file beside it, which is then renamed over
     it: a reader sees the old file or the new one, never a mix. A file changed
@@ -209,6 +209,7 @@ def _write(path: str, data: bytes, before: os.stat_result) -> None:
     Raises:
       OSError: if the file cannot be written, or changed since it was read.
     """
+    import contextlib
     import stat
     import tempfile
 
@@ -220,6 +221,10 @@ def _write(path: str, data: bytes, before: os.stat_result) -> None:
             file.write(data)
             file.flush()
             os.fsync(file.fileno())
+        # Run as root on another user's file, the new file is still theirs (first: a change
+        # of owner clears the set-user-id bit that chmod then restores).
+        with contextlib.suppress(PermissionError):
+            os.chown(temporary, before.st_uid, before.st_gid)
         os.chmod(temporary, stat.S_IMODE(before.st_mode))
         now = os.stat(target)
         if (now.st_mtime_ns, now.st_size, now.st_ino) != (
