@@ -14,6 +14,7 @@ Three kinds of edit, each confined to the characters of the node it changes:
 from __future__ import annotations
 
 import ast
+import bisect
 import re
 import unicodedata
 
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
     from ._source import Edit
 
 _IMPORTS = (ast.Import, ast.ImportFrom)
+_ERRORS = ("tensorflow.errors", "tensorflow.compat.v1.errors", "tensorflow.compat.v2.errors")
 _SPELLING_WIDTH = 60  # characters of source quoted in a note
 _CHAIN_NOISE = re.compile(r"#[^\r\n]*|\\\r?\n|[\s()]")
 
@@ -64,11 +66,13 @@ class Rewrite:
         self.analysis = Analysis(self.tree)
         self._rewritten_roots: set[int] = set()  # ids of the names the rewrite replaces
         self._touched: set[tuple[int, str]] = set()  # (scope id, name) of the bindings they used
+        self._moved: set[tuple[int, int]] = set()  # (statement id, index) of from-imports moved
         uses = self._module_uses()
         self._note_lookups_and_values()
         self._note_star_imports()
         removed = self._unused_imports()
         self._rewrite_imports(removed, uses)
+        self._note_handlers(uses)
         self._check()
 
     # --- uses through a module: tf.train.X ---
@@ -232,6 +236,36 @@ class Rewrite:
                 f"from {module} import * left alone: the names it binds are unknown{reason}",
             )
 
+    def _note_handlers(self, uses: list[tuple[ast.Attribute, Namespace, int]]) -> None:
+        """Notes `except tf.errors.X` guarding rewritten calls: TensorFlow's class still catches
+        what they raise with the tensorflow backend (the default beside TensorFlow), but not
+        the package's own `X`, which the pure backend raises."""
+        calls = [self.source.start(node) for node, _, _ in uses]
+        for node, scope in self.analysis.names:
+            bound = self.analysis.lookup(node.id, scope)
+            sites = bound.sites.get(node.id, []) if bound is not None else []
+            if any((id(site.statement), site.index) in self._moved for site in sites):
+                calls.append(self.source.start(node))
+        if not calls:
+            return
+        calls.sort()
+        for handler, guarded in self.analysis.handlers:
+            start, end = self.source.start(guarded[0]), self.source.end(guarded[-1])
+            first = bisect.bisect_left(calls, start)
+            if handler.type is None or first == len(calls) or calls[first] >= end:
+                continue
+            kinds = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
+            for kind in kinds:
+                path = self.analysis.path(kind)
+                module, _, name = path.rpartition(".") if isinstance(path, str) else ("", "", "")
+                if module in _ERRORS:
+                    self._note(
+                        kind,
+                        f"except {self._spelled(kind)} left alone: with the pure backend, the "
+                        f"rewritten calls it guards raise {PACKAGE}.errors.{name} (catch both "
+                        "to run without TensorFlow)",
+                    )
+
     def _is_parent(self, path: str) -> bool:
         return any(key.startswith(path + ".") for key in self.table)
 
@@ -290,6 +324,7 @@ class Rewrite:
                             self._note_missing(statement, statement.module or "", alias.name)
             if gone or moved:
                 plans[id(statement)] = (gone, moved, namespace)
+                self._moved.update((id(statement), i) for i in moved)
         deleted = {
             id(statement)
             for statement in self.analysis.imports

@@ -103,6 +103,7 @@ class Analysis:
       imports: every import statement.
       star_imports: every `from ... import *`.
       attribute_calls: every call of a builtin in `ATTRIBUTE_BUILTINS`, by name.
+      handlers: every `except` clause, with the statements it guards.
       exported: the strings listed in the module's `__all__`.
       string_annotations: string annotations, with their scope.
     """
@@ -117,6 +118,7 @@ class Analysis:
         self.imports: list[ast.Import | ast.ImportFrom] = []
         self.star_imports: list[ast.ImportFrom] = []
         self.attribute_calls: list[ast.Call] = []
+        self.handlers: list[tuple[ast.ExceptHandler, list[ast.stmt]]] = []
         self.exported: list[str] = []
         self.string_annotations: list[tuple[str, Scope]] = []
         self._scope_of: dict[int, Scope] = {}
@@ -297,6 +299,11 @@ class Analysis:
                 self.string_annotations.append((node.value, scope))
             elif isinstance(node, ast.ExceptHandler) and node.name:
                 scope.bind(node.name, Site())
+            elif type(node).__name__ in ("Try", "TryStar"):  # TryStar: `except*`, Python 3.11
+                guarded = getattr(node, "body", [])
+                self.handlers.extend(
+                    (handler, guarded) for handler in getattr(node, "handlers", [])
+                )
             else:
                 bound = getattr(node, _PATTERN_NAMES.get(type(node).__name__, "-"), None)
                 if isinstance(bound, str):
