@@ -46,6 +46,19 @@ def test_tensorflow_reads_what_the_pure_writer_wrote(tf, tmp_path):
     assert seen == [run.prefix(3)]
 
 
+def test_tensorflow_opens_the_tensors_publish_wrote(tf, tmp_path):
+    import numpy as np
+
+    run = tf_ckpt_compat.testing.CheckpointDirectory(tmp_path / "run", name="ckpt")
+    kernel = np.arange(6, dtype=np.float32).reshape(3, 2)
+    strings = np.array([b"a", b"bc"], dtype=object)
+    prefix = run.publish(7, tensors={"dense/kernel": kernel, "names": strings, "n": np.int64(7)})
+    assert tf.train.list_variables(prefix) == [("dense/kernel", [3, 2]), ("n", []), ("names", [2])]
+    assert tf.train.load_variable(str(run.directory), "dense/kernel").tolist() == kernel.tolist()
+    assert tf.train.load_variable(prefix, "names").tolist() == [b"a", b"bc"]
+    assert tf.train.load_variable(prefix, "n") == 7
+
+
 @pytest.mark.parametrize("fmt", [1, 2])
 def test_remove_exists_and_mtimes(tf, backend, tmp_path, fmt):
     names = (

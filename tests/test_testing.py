@@ -178,3 +178,15 @@ def test_files_without_a_state_file_entry_are_not_yielded(tmp_path):
     # Today's loop (TF >= 2.20) asks timeout_fn after each checkpoint and after
     # the 60 s timeout; it ends at the first timeout after 100 s: 70 + 60 = 130.
     assert clock.now == 130.0
+
+
+def test_publish_writes_the_tensors_given(tmp_path):
+    import numpy as np
+
+    run = CheckpointDirectory(tmp_path, name="ckpt")
+    kernel = np.arange(6, dtype=np.float32).reshape(3, 2)
+    prefix = run.publish(7, timestamp=1.0, tensors={"dense/kernel": kernel, "step": np.int64(7)})
+    assert prefix == str(tmp_path / "ckpt-7")
+    assert tf_ckpt_compat.list_variables(tmp_path) == [("dense/kernel", [3, 2]), ("step", [])]
+    assert tf_ckpt_compat.load_variable(prefix, "dense/kernel").tolist() == kernel.tolist()
+    assert tf_ckpt_compat.load_variable(prefix, "step") == 7

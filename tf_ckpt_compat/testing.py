@@ -34,7 +34,7 @@ from ._storage.paths import state_file
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Mapping
     from typing import SupportsIndex
 
 
@@ -120,8 +120,9 @@ class CheckpointDirectory:
     by the package's pure writer (byte-identical to TensorFlow's). The files are
     a real checkpoint, byte-identical to what TensorFlow's `SaveV2` writes for
     the same tensor, which `tf.train.load_checkpoint` (and this package's)
-    opens: one scalar, `global_step`, the step (an int64, or a string for a
-    step that is not a number). No numpy is needed.
+    opens: by default one scalar, `global_step`, the step (an int64, or a
+    string for a step that is not a number), which needs no numpy; or the
+    tensors given (`publish(7, tensors={"dense/kernel": array})`).
 
     Args:
       directory: the directory, on any storage the pure backend serves (a local
@@ -165,13 +166,34 @@ class CheckpointDirectory:
             raise ValueError(f"{step!r} is a path; pass the checkpoint's step (e.g. 100)")
         return os.path.join(self.directory, f"{self.name}-{step}")
 
-    def write_files(self, step: int | str, index: bool = True, data: bool = True) -> str:
-        """Writes a checkpoint's `.index` and/or `.data-00000-of-00001` files, not the state."""
+    def write_files(
+        self,
+        step: int | str,
+        index: bool = True,
+        data: bool = True,
+        tensors: Mapping[str, object] | None = None,
+    ) -> str:
+        """Writes a checkpoint's `.index` and/or `.data-00000-of-00001` files, not the state.
+
+        Args:
+          step: the checkpoint's step.
+          index: write the `.index` file.
+          data: write the data file.
+          tensors: the checkpoint's tensors, name -> value: numpy arrays and
+            scalars of any dtype TensorFlow saves (an object array of `bytes`
+            for strings), or without numpy `bytes`, `str`, `bool`, `int` and
+            `float` scalars. Default: one scalar, `global_step`, the step.
+
+        Returns:
+          The checkpoint prefix.
+        """
         from ._bundle.writer import encode_bundle  # only here: most tests write no checkpoint
 
         prefix = self.prefix(step)
-        value: int | str = int(step) if str(step).lstrip("-").isdigit() else str(step)
-        index_bytes, data_bytes = encode_bundle({"global_step": value})
+        if tensors is None:
+            value: int | str = int(step) if str(step).lstrip("-").isdigit() else str(step)
+            tensors = {"global_step": value}
+        index_bytes, data_bytes = encode_bundle(tensors)
         if data:
             _write(prefix + ".data-00000-of-00001", data_bytes)
         if index:
@@ -184,6 +206,7 @@ class CheckpointDirectory:
         timestamp: float | None = None,
         keep: int | None = None,
         files: bool = True,
+        tensors: Mapping[str, object] | None = None,
     ) -> str:
         """Publishes checkpoint `step`: its files, then the state file naming it.
 
@@ -195,6 +218,8 @@ class CheckpointDirectory:
             state file, deleting the files of the ones dropped.
           files: False publishes the state file only (the index appears later,
             or never).
+          tensors: the checkpoint's tensors, as `write_files` takes them
+            (default: `global_step`).
 
         Returns:
           The checkpoint prefix.
@@ -202,7 +227,7 @@ class CheckpointDirectory:
         from ._pure import update_checkpoint_state_internal
 
         if files:
-            prefix = self.write_files(step)  # which creates the directory
+            prefix = self.write_files(step, tensors=tensors)  # which creates the directory
         else:
             self.mkdir()
             prefix = self.prefix(step)
