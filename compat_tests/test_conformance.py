@@ -6,7 +6,8 @@ conformance` runs the very same ones through the very same `compare`.
 
 import pytest
 
-from tf_ckpt_compat.conformance.check import GROUPS, compare, package_functions
+from tf_ckpt_compat.conformance.check import GROUPS, Outcome, compare, package_functions
+from tf_ckpt_compat.conformance.known_differences import KNOWN_DIFFERENCES, difference
 
 CASES = [(group, case) for group in GROUPS for case in group.cases]
 
@@ -25,10 +26,15 @@ def test_same_trace(group, case, tensorflow_functions, backend, tmp_path):
     outcome = compare(group, case, tensorflow_functions, package_functions(), tmp_path, backend)
     # A case that observed nothing would prove nothing.
     assert outcome.expected
-    assert outcome.status != "stale", f"listed in known_differences.py, yet equal: {outcome.known}"
-    if outcome.status == "known":
-        pytest.xfail(f"known difference with this protobuf: {outcome.known}")
-    assert outcome.actual == outcome.expected
+    if outcome.known is None:
+        assert outcome.actual == outcome.expected
+        return
+    # Listed for this protobuf: the traces must differ exactly as listed, so that
+    # any other change in the case, a regression included, fails.
+    assert outcome.status != "stale", f"listed in known_differences.py, yet equal: {outcome.reason}"
+    listed = (outcome.known.tensorflow, outcome.known.package)
+    assert difference(outcome.expected, outcome.actual) == listed
+    pytest.xfail(f"known difference with this protobuf: {outcome.reason}")
 
 
 def test_every_group_has_cases():
@@ -39,3 +45,19 @@ def test_every_group_has_cases():
     for group in GROUPS:
         names = [case.name for case in group.cases]
         assert len(names) == len(set(names)), f"duplicate case names in {group.name}"
+
+
+def test_a_listed_case_is_known_only_while_it_differs_as_listed():
+    listed = KNOWN_DIFFERENCES[3]["state_files/octal_above_255"]
+    common = ("result", "latest_checkpoint", None)
+    expected, actual = [*listed.tensorflow, common], [*listed.package, common]
+
+    def status(expected, actual):
+        return Outcome("state_files", "octal_above_255", "pure", expected, actual, listed).status
+
+    assert status(expected, actual) == "known"
+    assert status(expected, expected) == "stale"
+    # Another difference in the same case, on top of the listed one or instead of it.
+    assert status(expected, [*actual, ("log", "ERROR", "a regression")]) == "different"
+    assert status(expected, [*listed.package, ("result", "latest_checkpoint", "x")]) == "different"
+    assert status(expected, [*listed.tensorflow[:1], *actual]) == "different"

@@ -14,7 +14,7 @@ from typing import Callable, NamedTuple, Union
 
 from .. import _checkpoint_utils, _loop, _management
 from .iterator_scenarios import SCENARIOS, IteratorScenario
-from .known_differences import known_difference
+from .known_differences import KnownDifference, difference, known_difference
 from .layouts import LAYOUTS, Layout
 from .reader_cases import READER_CASES, ReaderCase
 from .runner import run_iterator_scenario, run_layout, run_reader_case, run_writer_case
@@ -113,16 +113,26 @@ class Outcome(NamedTuple):
     backend: str
     expected: list[tuple[object, ...]]
     actual: list[tuple[object, ...]]
-    # Why this case may differ with the protobuf installed (known_differences.py).
-    known: str | None = None
+    # How this case differs with the protobuf installed, if it may (known_differences.py).
+    known: KnownDifference | None = None
 
     @property
     def status(self) -> str:
-        """`equal`; `known` (differs, as documented); `different`; or `stale` (documented
-        as differing, yet equal: the table is out of date)."""
+        """`equal`; `known` (differs exactly as documented); `different`; or `stale`
+        (documented as differing, yet equal: the table is out of date)."""
         if self.expected == self.actual:
             return "stale" if self.known else "equal"
-        return "known" if self.known else "different"
+        if self.known and difference(self.expected, self.actual) == (
+            self.known.tensorflow,
+            self.known.package,
+        ):
+            return "known"
+        return "different"
+
+    @property
+    def reason(self) -> str | None:
+        """Why this case may differ with the protobuf installed, or None."""
+        return self.known.reason if self.known else None
 
     @property
     def ok(self) -> bool:

@@ -47,12 +47,17 @@ def summary(outcomes: list[Outcome]) -> list[dict[str, Any]]:
 
 
 def _explain(o: Outcome) -> str:
+    if o.reason is None:
+        return trace_diff(o)
     if o.status == "stale":
         return (
-            f"listed as a known difference ({o.known}) but equal: "
+            f"listed as a known difference ({o.reason}) but equal: "
             "update tf_ckpt_compat/conformance/known_differences.py"
         )
-    return trace_diff(o)
+    return (
+        f"listed as a known difference ({o.reason}), but it differs otherwise "
+        "than listed in tf_ckpt_compat/conformance/known_differences.py:\n" + trace_diff(o)
+    )
 
 
 def _case_id(o: Outcome) -> str:
@@ -74,7 +79,7 @@ def render_text(outcomes: list[Outcome], versions: dict[str, str]) -> str:
     lines += ["", totals(outcomes)]
     for o in outcomes:
         if o.status == "known":
-            lines.append(f"known difference {_case_id(o)}: {o.known}")
+            lines.append(f"known difference {_case_id(o)}: {o.reason}")
     for o in outcomes:
         if not o.ok:
             lines += ["", f"DIFFERENT {_case_id(o)}", _explain(o)]
@@ -102,7 +107,7 @@ def render_json(outcomes: list[Outcome], versions: dict[str, str]) -> str:
                 "case": o.case,
                 "backend": o.backend,
                 "status": o.status,
-                **({"known": o.known} if o.known else {}),
+                **({"known": o.reason} if o.reason else {}),
                 **({} if o.status == "equal" else {"diff": _explain(o)}),
             }
             for o in outcomes
@@ -136,7 +141,7 @@ def render_junit(outcomes: list[Outcome], versions: dict[str, str]) -> str:
                 name=f"{o.case}[{o.backend}]",
             )
             if o.status == "known":
-                ElementTree.SubElement(case, "skipped", message=f"known difference: {o.known}")
+                ElementTree.SubElement(case, "skipped", message=f"known difference: {o.reason}")
             elif not o.ok:
                 failure = ElementTree.SubElement(
                     case, "failure", message="differs from TensorFlow", type="TraceMismatch"
