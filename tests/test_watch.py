@@ -557,3 +557,8 @@ def test_object_stores_are_polled_and_nothing_is_pinned(memory_root, caplog):
         with caplog.at_level(logging.WARNING, "tensorflow"):
             assert next(w).step == 3
         assert w.stats.deleted == 1
+
+
+def test_a_watch_is_made_by_watch_only():
+    with pytest.raises(TypeError, match=r"made by tf_ckpt_compat.watch\(\) or watch_many\(\)"):
+        tf_ckpt_compat.Watch()

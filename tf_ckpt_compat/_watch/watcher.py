@@ -38,21 +38,33 @@ class Watch:
       stats: a `WatchStats`, updated as the watch goes.
     """
 
-    def __init__(
-        self,
-        engine: Engine,
-        timeout: float | None,
-        timeout_fn: Callable[[], object] | None,
-    ) -> None:
+    stats: WatchStats
+    _engine: Engine
+    _timeout: float | None
+    _timeout_fn: Callable[[], object] | None
+    _current: Checkpoint | None
+    _yielded: bool  # an item was yielded, and the consumer has not asked again yet
+    _final: bool  # timeout_fn said so: hand out what is left, then end
+    _finalizer: Callable[[], object]  # closes the engine, once
+
+    def __init__(self) -> None:
+        raise TypeError("a Watch is made by tf_ckpt_compat.watch() or watch_many()")
+
+    @classmethod
+    def _start(
+        cls, engine: Engine, timeout: float | None, timeout_fn: Callable[[], object] | None
+    ) -> Watch:
+        self = object.__new__(cls)
         self._engine = engine
         self._timeout = timeout
         self._timeout_fn = timeout_fn
-        self._current: Checkpoint | None = None
-        self._yielded = False  # an item was yielded, and the consumer has not asked again yet
-        self._final = False  # timeout_fn said so: hand out what is left, then end
-        self.stats: WatchStats = engine.stats
+        self._current = None
+        self._yielded = False
+        self._final = False
+        self.stats = engine.stats
         self._finalizer = weakref.finalize(self, engine.close)
         engine.start()
+        return self
 
     @property
     def mode(self) -> str:
@@ -232,7 +244,7 @@ def watch(
     if options.pins is not None:
         options.pins.clean(directory)
     engine = DirectoryEngine(tracker, options)
-    return Watch(engine, timeout, timeout_fn)
+    return Watch._start(engine, timeout, timeout_fn)
 
 
 def watch_many(
@@ -279,7 +291,7 @@ def watch_many(
     pattern = os.fspath(pattern)
     start, options = _prepare(pattern, start, pin, max_pending, record, poll_interval)
     engine = sweep_engine(pattern, start, options)
-    return Watch(engine, timeout, timeout_fn)
+    return Watch._start(engine, timeout, timeout_fn)
 
 
 def _prepare(
