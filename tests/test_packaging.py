@@ -1,4 +1,4 @@
-"""The sdist as a release builds it: the whole test tree, the license, no build warnings.
+"""The sdist as a release builds it: the whole checkout, the license, no build warnings.
 
 The sdist is built with `python -m build --sdist`, without isolation (the `test`
 extra holds the build requirements), from a copy of the files git would commit,
@@ -19,8 +19,6 @@ from typing import NamedTuple
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-# Both test trees ship, each whole: tests/ runs without TensorFlow, compat_tests/ beside it.
-TEST_TREES = ("tests", "compat_tests")
 
 
 class Sdist(NamedTuple):
@@ -67,18 +65,11 @@ def sdist(tmp_path_factory: pytest.TempPathFactory) -> Sdist:
     return Sdist(checkout, set(members), metadata, build.stdout + build.stderr)
 
 
-def test_every_file_of_the_test_trees_is_shipped(sdist: Sdist):
-    tree = [name for name in sdist.checkout if name.split("/")[0] in TEST_TREES]
-    assert "tests/conftest.py" in tree and "compat_tests/conftest.py" in tree
-    assert [name for name in tree if name not in sdist.shipped] == []
-
-
-def test_the_files_beside_the_package_are_shipped(sdist: Sdist):
-    # The tests read the top-level files (README.md's examples and exit table,
-    # pyproject.toml's entry point, ...); .gitignore concerns a checkout only.
-    top = [name for name in sdist.checkout if "/" not in name and name != ".gitignore"]
-    assert "LICENSE" in top
-    assert [name for name in top if name not in sdist.shipped] == []
+def test_every_file_of_the_checkout_is_shipped(sdist: Sdist):
+    # The test trees whole (conftests, helpers, data), and what the tests read
+    # beside them: README.md, pyproject.toml, .ci/run, bench/, ...
+    assert {"tests/conftest.py", "compat_tests/conftest.py", "LICENSE"} <= set(sdist.checkout)
+    assert [name for name in sdist.checkout if name not in sdist.shipped] == []
 
 
 def test_the_license_is_declared_as_pep_639_says(sdist: Sdist):
