@@ -8,6 +8,7 @@ the package's pure writer (`tf_ckpt_compat.testing.CheckpointDirectory`).
 from __future__ import annotations
 
 import datetime
+import errno
 import fcntl
 import json
 import os
@@ -161,6 +162,44 @@ def test_help_on_every_command_lists_the_exit_codes(command):
     assert result.stderr == ""
 
 
+# Each command, with its positional arguments.
+COMMANDS = {
+    "watch": ["DIR"],
+    "latest": ["DIR"],
+    "state": ["DIR"],
+    "inspect": ["PATH"],
+    "export": ["PATH", "OUT.npz"],
+    "demo": [],
+    "conformance": [],
+    "migrate": ["PATH"],
+}
+
+
+@pytest.mark.parametrize("command", list(COMMANDS))
+def test_a_commands_errors_point_at_its_own_help(command):
+    # Unknown arguments too, which argparse leaves to the top-level parser.
+    result = cli(command, *COMMANDS[command], "--no-such-option")
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == (
+        "tf-ckpt-compat: error: unrecognized arguments: --no-such-option "
+        f"(see tf-ckpt-compat {command} --help)\n"
+    )
+
+
+def test_an_unknown_option_before_the_command_points_at_the_top_level_help(run):
+    result = cli("--no-such-option", "latest", run.directory)
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr.endswith("(see tf-ckpt-compat --help)\n")
+
+
+@pytest.mark.parametrize("where", ["before", "after"])
+def test_verbose_before_or_after_the_command(run, where):
+    args = ["watch", run.directory, "--timeout", "0"]
+    result = cli(*(["-v", *args] if where == "before" else [*args, "-v"]))
+    assert (result.returncode, result.stdout) == (0, run.prefix(2) + "\n")
+    assert f"info: Found new checkpoint at {run.prefix(2)}\n" in result.stderr
+
+
 def test_console_script_entry_point_runs_the_same_command_line(run):
     pyproject = (ROOT / "pyproject.toml").read_text()
     module, function = re.search(
@@ -203,6 +242,79 @@ def test_latest_in_a_missing_directory_exits_1(tmp_path):
     result = cli("latest", str(tmp_path / "not-yet"))
     assert_one_line_error(result, 1)
     assert "no such directory" in result.stderr
+
+
+@pytest.mark.parametrize("step, expected", [(7, 7), ("final", None)])
+def test_latest_json(tmp_path, step, expected):
+    run = CheckpointDirectory(tmp_path)
+    run.publish(step)
+    result = cli("latest", run.directory, "--format", "json")
+    assert (result.returncode, result.stderr) == (0, "")
+    assert json.loads(result.stdout) == {
+        "path": run.prefix(step),
+        "run": run.directory,
+        "step": expected,
+        "backend": "pure",
+    }
+
+
+# A state file the library would block on (a FIFO) or read as empty (a device).
+NOT_REGULAR = {
+    "fifo": (lambda path: os.mkfifo(path), "a FIFO (named pipe)"),
+    "directory": (lambda path: os.mkdir(path), "a directory"),
+    "device": (lambda path: os.symlink(os.devnull, path), "a character device"),
+}
+
+
+@pytest.mark.parametrize("command", ["latest", "state"])
+@pytest.mark.parametrize("kind", list(NOT_REGULAR))
+def test_a_state_file_that_is_not_a_regular_file_is_refused(tmp_path, command, kind):
+    make, described = NOT_REGULAR[kind]
+    make(tmp_path / "checkpoint")
+    result = cli(command, str(tmp_path))  # a FIFO: without the refusal, it never ends
+    assert_one_line_error(result, 1)
+    assert result.stderr == (
+        f"tf-ckpt-compat: error: the state file {tmp_path}/checkpoint is not a regular file "
+        f"but {described}\n"
+    )
+
+
+# Root reads any directory (CAP_DAC_READ_SEARCH, CAP_DAC_OVERRIDE), and CI runs as
+# root: the command runs without those two capabilities, as any other user would.
+WITHOUT_DAC_CAPABILITIES = [
+    "setpriv",
+    "--inh-caps=-dac_read_search,-dac_override",
+    "--bounding-set=-dac_read_search,-dac_override",
+]
+
+
+@pytest.mark.parametrize(
+    "mode, command, status, stderr",
+    [
+        (0o000, "latest", 1, "tf-ckpt-compat: error: cannot read the state file {state}: {denied}"),
+        (0o000, "state", 1, "tf-ckpt-compat: error: cannot read the state file {state}: {denied}"),
+        (0o300, "latest", 0, ""),  # the state file is reached by its name
+        (0o300, "state", 0, "warning: cannot list {dir}: {denied} "
+                            "(its checkpoints' files are not shown)"),
+    ],
+    ids=["unsearchable-latest", "unsearchable-state", "unlistable-latest", "unlistable-state"],
+)  # fmt: skip
+def test_a_directory_out_of_reach_is_said_so(tmp_path, mode, command, status, stderr):
+    run = CheckpointDirectory(tmp_path / "run")
+    run.publish(1)
+    os.chmod(run.directory, mode)
+    try:
+        result = cli(command, run.directory, command=[*WITHOUT_DAC_CAPABILITIES, *COMMAND])
+    finally:
+        os.chmod(run.directory, 0o755)
+    assert result.returncode == status, result.stderr
+    state = os.path.join(run.directory, "checkpoint")
+    denied = os.strerror(errno.EACCES)
+    assert result.stderr.splitlines() == (
+        [stderr.format(state=state, dir=run.directory, denied=denied)] if stderr else []
+    )
+    if command == "state" and status == 0:  # the library still says it exists
+        assert "checkpoints     1 listed, 1 on disk (* = latest)" in result.stdout
 
 
 # --- state -------------------------------------------------------------------------
@@ -385,6 +497,29 @@ def test_watch_shows_a_repeated_log_line_once(tmp_path):
     result = cli("watch", str(tmp_path), "--timeout", "2.5")
     assert (result.returncode, result.stdout) == (0, "")
     assert result.stderr == f"error: Couldn't match files for checkpoint {tmp_path}/model.ckpt-1\n"
+
+
+@pytest.mark.parametrize(
+    "content, every, status, last_line",
+    [
+        ("model_checkpoint_path: 'unclosed", False, 0, "warning: {state}: Checkpoint ignored"),
+        (b"", False, 1, "tf-ckpt-compat: error: Invalid checkpoint state loaded from {dir} "),
+        (b'model_checkpoint_path: "\xff"', False, 1, "tf-ckpt-compat: error: {state} is not UTF-8"),
+        (b"", True, 0, "warning: {state} is not ready (ValueError: no model_checkpoint_path)"),
+    ],
+    ids=["unparseable", "empty", "not-utf8", "empty-every"],
+)  # fmt: skip
+def test_watch_of_a_bad_state_file_goes_on_where_tensorflows_iterator_does(
+    tmp_path, content, every, status, last_line
+):
+    # TensorFlow's iterator logs two warnings for a state file that does not
+    # parse, and goes on; it raises for one that is empty or not UTF-8.
+    CheckpointDirectory(tmp_path).write_state(content)
+    result = cli("watch", str(tmp_path), "--timeout", "0", *(["--every"] if every else []))
+    assert (result.returncode, result.stdout) == (status, "")
+    assert "Traceback" not in result.stderr
+    expected = last_line.format(state=tmp_path / "checkpoint", dir=tmp_path)
+    assert result.stderr.splitlines()[-1].startswith(expected)
 
 
 def test_watch_exec_substitutes_the_path_and_sets_the_environment(run):
@@ -598,6 +733,23 @@ def test_a_closed_output_pipe_ends_quietly(run):
     assert proc.stderr.read() == ""
 
 
+@pytest.mark.parametrize(
+    "args", [["watch"], ["watch", "--every", "--all"], ["demo", "--interval", "3600", "--dir"]]
+)
+def test_a_reader_gone_ends_a_waiting_command(tmp_path, args):
+    # `watch DIR | head -1`: head exits after its line, and nothing more comes
+    # to write. The command notices while it waits, not at a next write.
+    run = CheckpointDirectory(tmp_path / "run")
+    if args[0] == "watch":
+        run.publish(1)
+    proc = start(*args, run.directory)
+    assert proc.stdout.readline() != ""
+    proc.stdout.close()
+    assert proc.wait(DEADLINE) == 141
+    assert proc.stderr.read() == ""
+    assert not os.path.exists(os.path.join(run.directory, PIN_DIRECTORY))
+
+
 def redirected(redirection: str, *args: str, env: dict | None = None):
     """The command line with a shell redirection of its own streams, such as `2>&-`."""
     return cli(*args, env=env, redirection=redirection)
@@ -641,56 +793,137 @@ def test_a_path_the_output_encoding_cannot_represent_exits_74_in_watch(tmp_path)
     assert_one_line_error(result, 74)
 
 
-def _mapped(pid: int, library: str) -> bool:
-    with open(f"/proc/{pid}/maps") as maps:
-        return library in maps.read()
+def test_an_error_naming_a_path_the_encoding_lacks_is_one_line(tmp_path):
+    result = cli("latest", str(tmp_path / "\u65e5\u672c"), env={"PYTHONIOENCODING": "latin-1"})
+    assert_one_line_error(result, 1)
+    assert "\\u65e5\\u672c" in result.stderr  # escaped, as Python's standard error does
 
 
-_JSON_LIBRARY = getattr(__import__("_json"), "__file__", None)
+def _catches(pid: int, signum: int) -> bool:
+    """Whether process `pid` has a handler for `signum` (its SigCgt mask)."""
+    with open(f"/proc/{pid}/status") as status:
+        mask = next(line for line in status if line.startswith("SigCgt:")).split()[1]
+    return bool(int(mask, 16) >> (signum - 1) & 1)
 
 
-@pytest.mark.skipif(
-    _JSON_LIBRARY is None or not os.path.exists("/proc/self/maps"),
-    reason="needs /proc and json's C accelerator as a shared library",
-)
+@pytest.mark.skipif(not os.path.exists("/proc/self/status"), reason="needs /proc")
 @pytest.mark.parametrize(
     "signum, status", [(signal.SIGINT, 130), (signal.SIGTERM, 143)], ids=["ctrl-c", "sigterm"]
 )
-def test_a_signal_during_the_imports_exits_quietly(tmp_path, signum, status):
-    # Synchronised on the command line's own imports: json's C library is mapped
-    # when they import json. Compiled from source (a first run after installing),
-    # the imports that follow take tens of milliseconds.
-    library = os.path.basename(_JSON_LIBRARY)
+def test_a_signal_in_the_first_50_ms_exits_quietly(tmp_path, signum, status):
+    # Synchronised on the entry point's first act: SIGTERM gets a handler
+    # (Python has none for it). From there, the command line's imports take
+    # tens of milliseconds, compiled from source as in a first run after
+    # installing; a signal at any moment must end it quietly.
     no_bytecode = {"PYTHONDONTWRITEBYTECODE": "1", "PYTHONPYCACHEPREFIX": str(tmp_path / "pyc")}
-    for delay in (0, 0.002, 0.005, 0.01, 0.02, 0.04):
+    for delay in (0, 0.001, 0.002, 0.005, 0.01, 0.02, 0.03, 0.05):
         proc = start("watch", str(tmp_path / "not-yet"), env=no_bytecode)
         deadline = time.monotonic() + DEADLINE
-        while not _mapped(proc.pid, library):
+        while not _catches(proc.pid, signal.SIGTERM):
             assert proc.poll() is None and time.monotonic() < deadline
         time.sleep(delay)
         proc.send_signal(signum)
         out, err = proc.communicate(timeout=DEADLINE)
-        assert (proc.returncode, out, err) == (status, "", ""), f"signal {delay} s after json"
+        assert (proc.returncode, out, err) == (status, "", ""), f"signal {delay} s after start"
 
 
-def watch_on_a_terminal(directory: str, columns: int, timeout: str) -> tuple[str, str]:
-    """Runs a watch with its stderr on a terminal; returns its stdout and what the terminal got."""
-    controller, terminal = pty.openpty()
-    fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", 24, columns, 0, 0))
-    proc = start("watch", directory, "--timeout", timeout, stderr=terminal)
-    os.close(terminal)
-    shown = b""
-    while True:
-        try:
-            chunk = os.read(controller, 4096)
-        except OSError:  # EIO: the process has closed the terminal
-            break
-        if not chunk:
-            break
-        shown += chunk
-    os.close(controller)
-    assert proc.wait(DEADLINE) == 0
-    return proc.stdout.read(), shown.decode()
+class Terminal:
+    """A pseudo-terminal of `columns` columns, and a model of its screen.
+
+    A child gets `self.terminal` as one of its streams; a thread reads all the
+    terminal shows. `screen()` replays it as a VT100 would (autowrap at the
+    right margin included): what a user would see at the end.
+    """
+
+    def __init__(self, columns: int) -> None:
+        self.columns = columns
+        self.controller, self.terminal = pty.openpty()
+        fcntl.ioctl(self.terminal, termios.TIOCSWINSZ, struct.pack("HHHH", 24, columns, 0, 0))
+        self._shown = b""
+        self._changed = threading.Condition()
+        self._ended = False
+
+    def read(self) -> None:
+        """Reads from now on; call once the child has the terminal (closes the parent's end)."""
+        os.close(self.terminal)
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        while True:
+            try:
+                chunk = os.read(self.controller, 4096)
+            except OSError:  # EIO: every process has closed the terminal
+                chunk = b""
+            with self._changed:
+                self._shown += chunk
+                self._ended = not chunk
+                self._changed.notify_all()
+            if not chunk:
+                os.close(self.controller)
+                return
+
+    def wait_for(self, pattern: str) -> None:
+        """Waits until the terminal has shown `pattern` (a regular expression)."""
+        with self._changed:
+            found = self._changed.wait_for(
+                lambda: self._ended or re.search(pattern, self._shown.decode()), DEADLINE
+            )
+            assert found and not (self._ended and not re.search(pattern, self._shown.decode()))
+
+    def type(self, keys: bytes) -> None:
+        """Keys pressed: the terminal echoes them (`^C` for Ctrl-C) among the output."""
+        os.write(self.controller, keys)
+
+    def shown(self) -> str:
+        """Everything the terminal got, once every process has closed it."""
+        with self._changed:
+            assert self._changed.wait_for(lambda: self._ended, DEADLINE)
+            return self._shown.decode()
+
+    def screen(self) -> list[str]:
+        """The screen's lines at the end, trailing blanks removed."""
+        rows: list[list[str]] = [[]]
+        row = column = 0
+        wrap = False  # at the right margin: the next character goes to the next line
+        for token in re.findall(r"\x1b\[[0-9;]*[A-Za-z]|[\s\S]", self.shown()):
+            if token == "\r":
+                column, wrap = 0, False
+            elif token == "\n":
+                row, wrap = row + 1, False
+            elif token in ("\x1b[K", "\x1b[J"):
+                del rows[row][column:]
+                if token == "\x1b[J":
+                    del rows[row + 1 :]
+            else:
+                assert len(token) == 1 and token.isprintable(), f"unexpected {token!r}"
+                if wrap:
+                    row, column, wrap = row + 1, 0, False
+                while len(rows) <= row:
+                    rows.append([])
+                line = rows[row]
+                line.extend(" " * (column + 1 - len(line)))
+                line[column] = token
+                if column == self.columns - 1:
+                    wrap = True
+                else:
+                    column += 1
+            while len(rows) <= row:
+                rows.append([])
+        return ["".join(line).rstrip() for line in rows]
+
+
+def on_a_terminal(
+    *args: str, columns: int = 200, stdout: str = "terminal", env: dict | None = None
+) -> tuple[subprocess.Popen, Terminal]:
+    """The command line with its standard error on a terminal, and its standard output
+    there too (`terminal`), or on a `pipe` or in a `file`."""
+    term = Terminal(columns)
+    outputs = {"terminal": term.terminal, "pipe": subprocess.PIPE, "file": subprocess.DEVNULL}
+    proc = start(
+        *args, stdout=outputs[stdout], stderr=term.terminal, env={"TERM": "xterm", **(env or {})}
+    )
+    term.read()
+    return proc, term
 
 
 @pytest.mark.parametrize("published", [True, False], ids=["published", "missing-dir"])
@@ -698,24 +931,73 @@ def test_status_line_on_a_terminal(tmp_path, published):
     run = CheckpointDirectory(tmp_path / "run")
     if published:
         run.publish(1)
-    stdout, shown = watch_on_a_terminal(run.directory, columns=500, timeout="2.5")
-    assert stdout == (run.prefix(1) + "\n" if published else "")
+    proc, term = on_a_terminal("watch", run.directory, "--timeout", "2.5")
+    assert proc.wait(DEADLINE) == 0
+    shown = term.shown()
     if published:
         expected = (
             f"\rwaiting 0s (timeout 2.5s) for a newer one than model.ckpt-1 in {run.directory}"
         )
     else:
         expected = f"\rwaiting 0s (timeout 2.5s): {run.directory} does not exist yet"
-    assert expected + "\x1b[K" in shown
-    assert expected.replace("0s", "1s", 1) + "\x1b[K" in shown  # repainted as time passes
-    assert shown.endswith("\r\x1b[K")  # and cleared at the end
+    # Painted with the cursor left at the start of the line, repainted as time
+    # passes, and cleared at the end: the screen keeps only the result.
+    assert expected + "\x1b[J\r" in shown
+    assert expected.replace("0s", "1s", 1) + "\x1b[J\r" in shown
+    assert shown.endswith("\r\x1b[J")
+    assert term.screen() == ([run.prefix(1)] if published else []) + [""]
 
 
 def test_status_line_fits_a_narrow_terminal(tmp_path):
-    _, shown = watch_on_a_terminal(str(tmp_path / "run"), columns=30, timeout="0")
-    painted = re.findall(r"\r([^\r]*)\x1b\[K", shown)
+    proc, term = on_a_terminal("watch", str(tmp_path / "run"), "--timeout", "0", columns=30)
+    assert proc.wait(DEADLINE) == 0
+    painted = re.findall(r"\r([^\r]+)\x1b\[J", term.shown())
     # Cut one column short of the width: a full line would wrap, and \r not go back.
     assert max(len(text) for text in painted) == 29
+
+
+def test_ctrl_c_leaves_no_status_line_on_a_full_terminal_line(tmp_path):
+    proc, term = on_a_terminal("watch", str(tmp_path / "a-long-name-for-a-run"), columns=30)
+    term.wait_for("waiting 0s: ")
+    term.type(b"\x03")  # the terminal echoes ^C where the cursor is
+    term.wait_for(r"\^C")
+    proc.send_signal(signal.SIGINT)  # as the terminal sends it to its foreground group
+    assert proc.wait(DEADLINE) == 130
+    assert term.screen() == [""]
+
+
+@pytest.mark.parametrize(
+    "stdout, env",
+    [("pipe", {}), ("terminal", {"TERM": "dumb"}), ("file", {"TERM": ""})],
+    ids=["stdout-piped", "term-dumb", "no-term"],
+)
+def test_no_status_line_where_it_would_garble_the_terminal(tmp_path, stdout, env):
+    # A pipe's reader (`| jq .step`, `| cat`) writes on the same terminal at
+    # moments the command cannot know; a dumb terminal has no \r nor escapes.
+    run = CheckpointDirectory(tmp_path / "run")
+    run.publish(1)
+    proc, term = on_a_terminal("watch", run.directory, "--timeout", "1.5", stdout=stdout, env=env)
+    assert proc.wait(DEADLINE) == 0
+    assert term.shown() == (run.prefix(1) + "\r\n" if stdout == "terminal" else "")
+
+
+def test_demo_piped_into_cat_leaves_the_terminal_clean():
+    term = Terminal(200)
+    # `demo | cat`, both on the terminal: the demo's standard output is the pipe to cat.
+    cat = subprocess.Popen(["cat"], stdin=subprocess.PIPE, stdout=term.terminal)
+    _started.append(cat)
+    proc = start(
+        "demo", "--checkpoints", "2", "--interval", "0.2", stdout=cat.stdin,
+        stderr=term.terminal, env={"TERM": "xterm"},
+    )  # fmt: skip
+    cat.stdin.close()
+    term.read()
+    assert (proc.wait(DEADLINE), cat.wait(DEADLINE)) == (0, 0)
+    intro, *arrivals, summary, end = term.screen()
+    assert intro.startswith("demo: a trainer publishes 2 checkpoints")
+    assert all(line.startswith("model.ckpt-") for line in arrivals)
+    assert summary.startswith("demo: 2 published")
+    assert end == ""
 
 
 # --- demo --------------------------------------------------------------------------

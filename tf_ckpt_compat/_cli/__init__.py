@@ -23,7 +23,7 @@ import traceback
 
 import tf_ckpt_compat
 
-from .._console import PROG, Console, OutputError
+from .._console import PROG, Abandoned, Console, OutputError
 from . import conformance, demo, export, inspect, migrate, state, watch
 from .common import Parser
 from .exits import (
@@ -52,14 +52,6 @@ class _Terminated(BaseException):
 
 def build_parser() -> argparse.ArgumentParser:
     """The parser of the `tf-ckpt-compat` command line."""
-    # A `Parser` like the subcommands' own: argparse's stubs want their parents' class.
-    common = Parser(add_help=False)
-    common.add_argument(
-        "-v",
-        "--verbose",
-        action="store_true",
-        help="also show INFO log lines (and tracebacks of bugs)",
-    )
     parser = Parser(
         prog=PROG,
         description="Follow and inspect TensorFlow checkpoints, with or without TensorFlow.",
@@ -69,6 +61,20 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--version", action="version", version=f"{PROG} {tf_ckpt_compat.__version__}"
     )
+    # The global options, before the command (`-v latest DIR`) or after it
+    # (`latest -v DIR`). A `Parser` like the subcommands' own: argparse's stubs
+    # want their parents' class.
+    common = Parser(add_help=False)
+    for options, default in ((parser, False), (common, argparse.SUPPRESS)):
+        options.add_argument(
+            "-v",
+            "--verbose",
+            action="store_true",
+            # After the command, only when given: a subcommand's default would
+            # overwrite the `-v` given before it.
+            default=default,
+            help="also show INFO log lines (and tracebacks of bugs)",
+        )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     watch.add_parser(commands, [common])
     state.add_parsers(commands, [common])
@@ -93,7 +99,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
         verbose = args.verbose
         console = Console(verbose)
-        status: int = args.handler(args, console)
+        try:
+            status: int = args.handler(args, console)
+        except Abandoned as e:  # a wait ended by the console: its reason is the error
+            raise e.error from None
         return status
     except CliError as e:
         assert console is not None  # raised by a handler

@@ -5,9 +5,11 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime
+import errno
 import json
 import math
 import os
+import stat
 import threading
 
 import tf_ckpt_compat
@@ -19,7 +21,7 @@ from .exits import EXIT_NOT_FOUND, EXIT_USAGE, CliError, help_epilog
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator
+    from collections.abc import Callable, Iterator, Sequence
     from typing import NoReturn
 
     from .._console import Console
@@ -30,7 +32,20 @@ if TYPE_CHECKING:
 
 
 class Parser(argparse.ArgumentParser):
-    """argparse, with its errors on one line and a pointer to the right --help."""
+    """argparse, with its errors on one line and a pointer to the right --help.
+
+    Each parser refuses the arguments it does not know itself: left to the
+    top-level parser, as argparse does, `latest DIR --bogus` would point at
+    the top-level help rather than at `latest --help`.
+    """
+
+    def parse_known_args(  # type: ignore[override]  # argparse's stubs overload it
+        self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> tuple[argparse.Namespace, list[str]]:
+        parsed, extras = super().parse_known_args(args, namespace or argparse.Namespace())
+        if extras:
+            self.error(f"unrecognized arguments: {' '.join(extras)}")
+        return parsed, extras
 
     def error(self, message: str) -> NoReturn:
         self.exit(EXIT_USAGE, f"{PROG}: error: {one_line(message)} (see {self.prog} --help)\n")
@@ -134,6 +149,47 @@ def check_environment(iterator: bool = False, directory: str | None = None) -> s
     return backend
 
 
+# What a state file can be instead of a regular file, by `stat`'s file type.
+_NOT_REGULAR = (
+    (stat.S_ISFIFO, "a FIFO (named pipe)"),
+    (stat.S_ISDIR, "a directory"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+def check_state_file(path: str) -> None:
+    """Refuses a local state file that reading would hang on, or that is out of reach.
+
+    TensorFlow opens the state file and reads it whole, and so does the
+    library: a FIFO blocks both until a writer comes, maybe never; a device
+    is read as its size says (nothing). Both are kept as TensorFlow has them,
+    but the command line refuses a state file that is not a regular file, and
+    one it has no permission to read, where the library would log a warning
+    at every poll, or find no checkpoint without saying why. A missing state
+    file is left to the command (`latest` says so, a watch waits for it).
+    Object stores hold only files, and are not asked: a request per call.
+
+    Raises:
+      CliError: (status 1) the state file is not a regular file, or cannot be read.
+    """
+    local = _storage.for_path(path).local_path(path)
+    if local is None:  # an object store
+        return
+    try:
+        mode = os.stat(local).st_mode
+    except (FileNotFoundError, NotADirectoryError):
+        return
+    except OSError as e:  # a directory on the way that cannot be searched, for one
+        raise CliError(f"cannot read the state file {path}: {e.strerror}") from None
+    for is_kind, kind in _NOT_REGULAR:
+        if is_kind(mode):
+            raise CliError(f"the state file {path} is not a regular file but {kind}")
+    if not os.access(local, os.R_OK):
+        raise CliError(f"cannot read the state file {path}: {os.strerror(errno.EACCES)}")
+
+
 @contextlib.contextmanager
 def reading_errors(path: str) -> Iterator[None]:
     """Turns what reading checkpoint `path` raises into one line and a status.
@@ -157,7 +213,11 @@ _NON_FINITE = {"nan": "NaN", "inf": "Infinity", "-inf": "-Infinity"}
 
 def to_json(value: object, indent: int | None = None) -> str:
     """`value` as strict JSON: a NaN or infinite float as "NaN", "Infinity" or "-Infinity"."""
-    return json.dumps(_finite(value), indent=indent, allow_nan=False)
+    try:
+        # Most values hold none: no walk through a large one (a state of 100,000s of entries).
+        return json.dumps(value, indent=indent, allow_nan=False)
+    except ValueError:  # a NaN or an infinity, refused
+        return json.dumps(_finite(value), indent=indent, allow_nan=False)
 
 
 def _finite(value: object) -> object:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 EXIT_OK = 0
-EXIT_NOT_FOUND = 1  # no checkpoint, or a bad state file
+EXIT_NOT_FOUND = 1  # no checkpoint, or a state file that cannot be used
 EXIT_USAGE = 2  # bad arguments or environment
 EXIT_NOT_EXECUTABLE = 126  # the shell's codes, as env(1), xargs(1) and timeout(1) use them
 EXIT_COMMAND_NOT_FOUND = 127
@@ -21,7 +21,10 @@ TABLE = (
     ),
     (
         "1",
-        "no checkpoint (latest), no valid state (state), a bad state file, a checkpoint that "
+        "no checkpoint (latest), no valid state (state), a state file that is not a regular "
+        "file or cannot be read; for watch without --every, a state file TensorFlow's iterator "
+        "raises on (empty, no model_checkpoint_path, not UTF-8; one that does not parse is "
+        "only warned about, and the watch goes on, as TensorFlow's), a checkpoint that "
         "cannot be read (inspect, export) or holds tensors OUT's format cannot (export), a "
         "conformance case that differs from TensorFlow, or for migrate a file that cannot be "
         "read, parsed or written, or with --check one that would change",

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import argparse
 import bisect
+import logging
 import os
 
 import tf_ckpt_compat
 
 from .. import _storage
+from .._match import has_glob
 from .._storage.paths import is_local, state_file
 from .common import (
     add_command,
     add_directory,
     add_format,
     check_environment,
+    check_state_file,
     file_name,
     iso,
     to_json,
@@ -31,6 +34,8 @@ if TYPE_CHECKING:
     from .._storage import Info
     from .common import Commands, Parser
 
+_LOG = logging.getLogger("tf_ckpt_compat.cli")
+
 
 def add_parsers(commands: Commands, parents: list[Parser]) -> None:
     latest = add_command(
@@ -38,7 +43,8 @@ def add_parsers(commands: Commands, parents: list[Parser]) -> None:
         "latest",
         run_latest,
         "Print the latest checkpoint of DIR (tf.train.latest_checkpoint).",
-        "Exits 1 when there is none.",
+        "Exits 1 when there is none. JSON is one object: path, run (DIR), step (null when\n"
+        "the name does not end in -<number>) and backend, as the lines of `watch`.",
         parents,
     )
     state = add_command(
@@ -57,23 +63,32 @@ def add_parsers(commands: Commands, parents: list[Parser]) -> None:
             metavar="NAME",
             help="the state file's name (default: checkpoint)",
         )
-    add_format(state, "json")
+        add_format(sub, "json")
 
 
 def run_latest(args: argparse.Namespace, console: Console) -> int:
-    check_environment(directory=args.dir)
-    with state_file_errors(state_file(args.dir, args.latest_filename)):
-        path = tf_ckpt_compat.latest_checkpoint(args.dir, args.latest_filename)
-    if path is None:
+    backend = check_environment(directory=args.dir)
+    path = state_file(args.dir, args.latest_filename)
+    check_state_file(path)
+    with state_file_errors(path):
+        latest = tf_ckpt_compat.latest_checkpoint(args.dir, args.latest_filename)
+    if latest is None:
         missing = is_local(args.dir) and not _storage.for_path(args.dir).exists(args.dir)
         raise CliError(f"no checkpoint in {args.dir}" + (" (no such directory)" if missing else ""))
-    console.result(path)
+    if args.format == "json":
+        from .._watch.checkpoint import step_of  # only now: it loads the watcher
+
+        report = {"path": latest, "run": args.dir, "step": step_of(latest), "backend": backend}
+        console.result(to_json(report))
+    else:
+        console.result(latest)
     return EXIT_OK
 
 
 def run_state(args: argparse.Namespace, console: Console) -> int:
     check_environment(directory=args.dir)
     path = state_file(args.dir, args.latest_filename)
+    check_state_file(path)
     with state_file_errors(path):
         ckpt = tf_ckpt_compat.get_checkpoint_state(args.dir, args.latest_filename)
     if ckpt is None:
@@ -94,7 +109,8 @@ def _state_report(ckpt: CheckpointState, state_file: str) -> dict[str, object]:
 
     `ckpt` may also be TensorFlow's proto (the tensorflow backend): only the
     attributes both have are read. `model_checkpoint_path` is listed last
-    when `all_model_checkpoint_paths` omits it.
+    when `all_model_checkpoint_paths` omits it. A checkpoint's `files` are
+    None when its directory cannot be listed (a warning says why).
     """
     paths = list(ckpt.all_model_checkpoint_paths)
     if ckpt.model_checkpoint_path not in paths:
@@ -107,11 +123,7 @@ def _state_report(ckpt: CheckpointState, state_file: str) -> dict[str, object]:
         if listing is None:
             listing = listings[directory] = _Listing(directory or ".")
         checkpoints.append(
-            {
-                "path": path,
-                "exists": tf_ckpt_compat.checkpoint_exists(path),
-                "files": listing.files_of(base),
-            }
+            {"path": path, "exists": listing.exists(path, base), "files": listing.files_of(base)}
         )
     return {
         "state_file": state_file,
@@ -124,18 +136,48 @@ def _state_report(ckpt: CheckpointState, state_file: str) -> dict[str, object]:
 
 
 class _Listing:
-    """One directory, listed once and sorted, for the files of each checkpoint in it."""
+    """One directory, listed once and sorted, for the files of each checkpoint in it.
+
+    A state file may list hundreds of thousands of checkpoints (tens of MB):
+    one listing, and a lookup in it for each, keeps `state` linear.
+    """
 
     def __init__(self, directory: str) -> None:
+        fs = _storage.for_path(directory)
+        self._local = fs.local_path(directory) is not None
         try:
-            infos = _storage.for_path(directory).scan(directory)
-        except OSError:
-            infos = []
-        self._infos: list[Info] = sorted(infos, key=lambda info: info.name)
-        self._names = [info.name for info in self._infos]
+            infos: list[Info] | None = fs.scan(directory)
+        except (FileNotFoundError, NotADirectoryError):
+            infos = []  # no files: the checkpoints it held are all missing
+        except OSError as e:
+            infos = None
+            reason = e.strerror or type(e).__name__
+            _LOG.warning(
+                "cannot list %s: %s (its checkpoints' files are not shown)", directory, reason
+            )
+        self._infos: list[Info] | None = (
+            None if infos is None else sorted(infos, key=lambda info: info.name)
+        )
+        self._names = [] if self._infos is None else [info.name for info in self._infos]
+        self._present = set(self._names)
 
-    def files_of(self, base: str) -> list[dict[str, object]]:
-        """Checkpoint `base`'s files: itself (V1), and `<base>.*` (V2), by name."""
+    def exists(self, path: str, base: str) -> bool:
+        """`tf_ckpt_compat.checkpoint_exists(path)`, from the listing where it can say.
+
+        The library asks whether `<path>.index`, then `<path>`, exists, each a
+        glob pattern. On the local disk, for a plain base name without glob
+        characters, the listing (which stats each entry, as an existence check
+        does) answers the same; otherwise the library is asked.
+        """
+        plain = base not in ("", ".", "..") and "\0" not in path and not has_glob(path)
+        if self._infos is None or not self._local or not plain:
+            return tf_ckpt_compat.checkpoint_exists(path)
+        return base + ".index" in self._present or base in self._present
+
+    def files_of(self, base: str) -> list[dict[str, object]] | None:
+        """Checkpoint `base`'s files: itself (V1), and `<base>.*` (V2), by name; None unlisted."""
+        if self._infos is None:
+            return None
         first = bisect.bisect_left(self._names, base)
         exact = first < len(self._names) and self._names[first] == base
         # Every name starting with "<base>." sorts between these two bounds.
@@ -166,7 +208,9 @@ def _state_text(report: dict[str, Any]) -> str:
         f"checkpoints     {len(checkpoints)} listed, {on_disk} on disk (* = latest)",
         "",
     ]
-    size_width = max((len(str(f["size"])) for c in checkpoints for f in c["files"]), default=1)
+    size_width = max(
+        (len(str(f["size"])) for c in checkpoints for f in c["files"] or ()), default=1
+    )
     for checkpoint in checkpoints:
         path = checkpoint["path"]
         mark = "*" if path == report["model_checkpoint_path"] else " "
@@ -174,6 +218,6 @@ def _state_text(report: dict[str, Any]) -> str:
         lines.append(f"{mark} {path}{when}  {'on disk' if checkpoint['exists'] else 'MISSING'}")
         lines.extend(
             f"      {f['size']:>{size_width}}  {f['mtime']}  {f['name']}"
-            for f in checkpoint["files"]
+            for f in checkpoint["files"] or ()
         )
     return "\n".join(lines)
