@@ -401,21 +401,56 @@ def test_state_lists_each_directory_once(tmp_path, monkeypatch, capsys):
         run.publish(step)
     (tmp_path / "run" / "model.ckpt-1-extra.index").write_bytes(b"")  # not checkpoint 1's
     scanned: list[str] = []
-    original = LocalFileSystem.scan
+    checked: list[str] = []
+    original_scan, original_exists = LocalFileSystem.scan, LocalFileSystem.exists
 
     def scan(self: LocalFileSystem, path: str) -> list:
         scanned.append(path)
-        return original(self, path)
+        return original_scan(self, path)
+
+    def exists(self: LocalFileSystem, path: str) -> bool:
+        checked.append(path)
+        return original_exists(self, path)
 
     monkeypatch.setattr(LocalFileSystem, "scan", scan)
+    monkeypatch.setattr(LocalFileSystem, "exists", exists)
     assert _cli.main(["state", run.directory, "--format", "json"]) == 0
     assert scanned == [run.directory]
+    # Nor an existence check per checkpoint: a state file of tens of MB (600,000
+    # checkpoints listed) took over 15 s that way. The listing answers.
+    assert checked == [os.path.join(run.directory, "checkpoint")]
     checkpoints = json.loads(capsys.readouterr().out)["checkpoints"]
     assert len(checkpoints) == 40
+    assert all(c["exists"] for c in checkpoints)
     assert [[f["name"] for f in c["files"]] for c in checkpoints[:2]] == [
         ["model.ckpt-1.data-00000-of-00001", "model.ckpt-1.index"],
         ["model.ckpt-2.data-00000-of-00001", "model.ckpt-2.index"],
     ]
+
+
+def test_state_says_a_checkpoint_exists_as_the_library_does(tmp_path, capsys):
+    run = CheckpointDirectory(tmp_path)
+    run.write_files(1)
+    names = {
+        "model.ckpt-1": True,
+        "gone": False,
+        "v1-file": True,  # a V1 checkpoint: the prefix is the file
+        "subdir": True,  # TensorFlow's FileExists is true for a directory
+        "dangling": False,  # a symbolic link to nothing
+        "ckpt-[1]": True,  # a glob: TensorFlow's pattern matches ckpt-1.index
+        "model.ckpt-?": True,
+    }
+    (tmp_path / "v1-file").write_bytes(b"")
+    (tmp_path / "subdir").mkdir()
+    (tmp_path / "dangling.index").symlink_to(tmp_path / "nothing")
+    (tmp_path / "ckpt-1.index").write_bytes(b"")
+    state = "".join(f'all_model_checkpoint_paths: "{name}"\n' for name in names)
+    run.write_state(f'model_checkpoint_path: "model.ckpt-1"\n{state}')
+    assert _cli.main(["state", str(tmp_path), "--format", "json"]) == 0
+    checkpoints = json.loads(capsys.readouterr().out)["checkpoints"]
+    found = {os.path.basename(c["path"]): c["exists"] for c in checkpoints}
+    assert found == {name: tf_ckpt_compat.checkpoint_exists(str(tmp_path / name)) for name in names}
+    assert found == names
 
 
 @pytest.mark.parametrize(
