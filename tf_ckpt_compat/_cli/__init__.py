@@ -7,9 +7,9 @@ uses (`follow`), `inspect` shows a checkpoint's tensors, `export` writes them
 to a `.npz` or `.safetensors` file, `conformance` compares the package
 with TensorFlow, and `migrate` rewrites legacy TensorFlow code to call the
 package.
-Results go to standard output, one line each; standard error gets only real
-warnings and one-line errors, plus a live status line when it is a terminal.
-No traceback is ever printed (except, with `-v`, for a bug).
+Results go to standard output, one line each; standard error gets log lines
+and one-line errors, plus a live status line when it is a terminal (see
+`_console`). No traceback is ever printed (except, with `-v`, for a bug).
 """
 
 from __future__ import annotations
