@@ -271,8 +271,10 @@ class Console:
         # The cursor is left at the start of the line: what the terminal echoes
         # (`^C`, a key pressed) then overwrites the status line instead of
         # wrapping past its end, and the next clear erases it all.
-        self._live = _write_stderr(f"\r{text}{_ERASE_BELOW}\r")
-        self._painted = self._live
+        # Painted before it is: a Ctrl-C's exception raised within the write
+        # (the main thread paints too) must still leave it to be cleared.
+        self._painted = True
+        self._live = self._painted = _write_stderr(f"\r{text}{_ERASE_BELOW}\r")
 
 
 def _write_stderr(text: str) -> bool:
