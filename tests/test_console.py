@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import io
 import logging
+import os
+import pty
+import re
 import signal
 import sys
 import threading
@@ -107,3 +110,22 @@ def test_the_status_text_fits_the_terminal(
 ) -> None:
     monkeypatch.setattr(sys, "stderr", io.TextIOWrapper(io.BytesIO(), encoding=encoding))
     assert _fit(text, columns) == shown
+
+
+def test_an_empty_description_shows_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    # `watch --jobs` waits while its commands write on the terminal: no status line.
+    controller, terminal = pty.openpty()
+    monkeypatch.setenv("TERM", "xterm")
+    with open(terminal, "w") as stderr:
+        monkeypatch.setattr(sys, "stderr", stderr)
+        console = Console(False)
+        try:
+            console.show_status(lambda: "")
+            console.show_status(None)
+            console.show_status(lambda: "waiting")
+            console.show_status(None)
+        finally:
+            console.close()
+    shown = os.read(controller, 4096)
+    os.close(controller)
+    assert re.fullmatch(rb"(\rwaiting\x1b\[J\r)+\r\x1b\[J", shown)  # repainted, if slow

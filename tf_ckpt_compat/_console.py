@@ -141,7 +141,9 @@ class Console:
           the error is what it raised.
 
         Args:
-          describe: what the wait is for, or None at its end.
+          describe: what the wait is for, or None at its end. An empty
+            description shows nothing: a wait while commands write on the
+            terminal (`watch --jobs`) is still watched over.
           guard: what must hold for the wait to go on; raises when it no
             longer does.
 
@@ -267,6 +269,8 @@ class Console:
             text = _fit(self._describe(), _terminal_width())
         except Exception:  # a status line is not worth a traceback, nor ending the watch
             self._live = False
+            return
+        if not text:
             return
         # The cursor is left at the start of the line: what the terminal echoes
         # (`^C`, a key pressed) then overwrites the status line instead of
