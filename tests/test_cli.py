@@ -580,6 +580,42 @@ def test_watch_json_keeps_the_command_output_off_the_json_stream(run):
     assert result.stderr == f"evaluated {run.prefix(2)}\n"
 
 
+@pytest.mark.parametrize(
+    ("when", "every"),
+    [("at-the-start", []), ("during-the-watch", []), ("at-the-start", ["--every", "--all"])],
+)
+def test_watch_refuses_a_state_file_that_becomes_a_fifo(tmp_path, when, every):
+    # TensorFlow's iterator, and the library's, would block on it forever.
+    run = CheckpointDirectory(tmp_path)
+    run.publish(1)
+    state = tmp_path / "checkpoint"
+    if when == "at-the-start":
+        state.unlink()
+        os.mkfifo(state)
+    proc = start("watch", str(tmp_path), *every)
+    if when == "during-the-watch":
+        assert proc.stdout.readline() == run.prefix(1) + "\n"
+        state.unlink()
+        os.mkfifo(state)
+    assert proc.wait(DEADLINE) == 1
+    assert proc.stderr.read() == (
+        f"tf-ckpt-compat: error: the state file {state} is not a regular file but a FIFO "
+        "(named pipe)\n"
+    )
+
+
+def test_watch_jobs_end_when_the_reader_of_their_output_goes(tmp_path):
+    for name in ("a", "b"):
+        CheckpointDirectory(tmp_path / "sweep" / name).publish(1)
+    proc = start(
+        "watch", str(tmp_path / "sweep" / "*"), "--many", "--all", "--jobs", "2",
+        "--exec", "sleep", "60",
+    )  # fmt: skip
+    proc.stdout.readline()
+    proc.stdout.close()  # `| head -1`: the commands outlive DEADLINE, the watch must not
+    assert proc.wait(DEADLINE) == 141
+
+
 def test_watch_reports_a_failed_command_and_goes_on(run):
     result = cli(
         "watch", run.directory, "--timeout", "0", "--exec", sys.executable, "-c", "exit(3)"

@@ -124,6 +124,19 @@ def test_a_bad_state_file_is_not_ready_yet_and_never_raises(tmp_path, caplog, co
     assert found(tracker) == names(run, 1, 2)
 
 
+def test_a_state_file_that_is_a_fifo_is_not_ready_and_never_blocks(tmp_path, caplog):
+    run = CheckpointDirectory(tmp_path)
+    run.publish(1)
+    tracker = Tracker(run.directory, "all", set())
+    os.unlink(run.state_file)
+    os.mkfifo(run.state_file)  # reading it would wait for a writer
+    with caplog.at_level(logging.WARNING, "tensorflow"):
+        assert found(tracker) == []
+    assert caplog.records[0].getMessage() == (
+        f"{run.state_file} is not ready (ValueError: not a regular file); retrying"
+    )
+
+
 def test_not_ready_warnings_are_rate_limited(tmp_path, caplog):
     run = CheckpointDirectory(tmp_path)
     run.write_state(b"")

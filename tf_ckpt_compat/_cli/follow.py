@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import time
 
@@ -10,6 +11,7 @@ import tf_ckpt_compat
 
 from .. import _storage
 from .._storage.paths import is_local, state_file
+from .common import check_state_file
 from .exits import EXIT_OK, EXIT_USAGE, CliError
 
 TYPE_CHECKING = False
@@ -56,6 +58,8 @@ def follow(
         (the iterator only: `watch()` waits for a good one).
     """
     watched_state_file = state_file(directory)
+    # The iterator would block on a state file that became a FIFO; watch() waits it out.
+    guard = None if every is not None else functools.partial(check_state_file, watched_state_file)
     watch: Watch | None = None
     if every is None:
         iterator = tf_ckpt_compat.checkpoints_iterator(
@@ -71,7 +75,7 @@ def follow(
         last = None
         handled = 0
         while count is None or handled < count:
-            console.show_status(_waiting_status(directory, last, timeout))
+            console.show_status(_waiting_status(directory, last, timeout), guard)
             with state_file_errors(watched_state_file):
                 checkpoint = next(checkpoints, None)
             if checkpoint is None:

@@ -20,10 +20,12 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from .._console import Console
     from .._watch import Checkpoint, Watch
 
 
 def run_jobs(
+    console: Console,
     watch: Watch,
     jobs: int,
     count: int | None,
@@ -36,6 +38,7 @@ def run_jobs(
     """Runs `command` for each checkpoint of `watch`, up to `jobs` at once.
 
     Args:
+      console: whose thread watches the wait (a closed output pipe ends it).
       watch: the watch (`watch()` or `watch_many()`), closed on return.
       jobs: how many commands may run at once.
       count: stop handing out checkpoints after this many (None: never).
@@ -92,7 +95,12 @@ def run_jobs(
                 threading.Thread(target=run, args=(checkpoint,), daemon=True).start()
             if not busy and (stopping or (ended and not waiting)):
                 return status
-            event = events.get()
+            # No status line (the commands write on the terminal), but a watched wait.
+            console.show_status(lambda: "")
+            try:
+                event = events.get()
+            finally:
+                console.show_status(None)
             if isinstance(event, tuple):
                 finished, returncode = event
                 busy.discard(finished.run)

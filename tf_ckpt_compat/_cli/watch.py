@@ -15,11 +15,13 @@ import signal
 import subprocess
 import sys
 
+from .._storage.paths import state_file
 from .common import (
     add_command,
     add_directory,
     add_format,
     check_environment,
+    check_state_file,
     iso,
     seconds,
     to_json,
@@ -61,7 +63,9 @@ def add_parser(commands: Commands, parents: list[Parser]) -> None:
         "--timeout",
         type=seconds,
         metavar="SECONDS",
-        help="stop after SECONDS without a new checkpoint (default: never)",
+        help="stop after SECONDS without a new checkpoint (default: never); up to a second "
+        "sooner without --every, as TensorFlow's iterator gives up at the first poll with "
+        "less than a second left",
     )
     watch.add_argument(
         "--min-interval",
@@ -179,6 +183,8 @@ def run(args: argparse.Namespace, console: Console) -> int:
         return status if status and args.stop_on_error else None
 
     every = None
+    if args.every and not args.many:
+        check_state_file(state_file(args.dir))  # watch() would wait, warning, forever
     if args.every:
         every = {
             "start": "all" if args.all else "new",
@@ -190,6 +196,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
         assert every is not None  # checked above
         running: set[subprocess.Popen[bytes]] = set()
         return run_jobs(
+            console,
             open_watch(args.dir, args.timeout, every),
             args.jobs,
             args.count,

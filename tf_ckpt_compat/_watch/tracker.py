@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 
 from .. import _errors, _storage, _textformat
 from .._log import LOG as _LOG
@@ -140,6 +141,10 @@ class Tracker:
                 self._check_directory()
                 return None
             self.directory_exists = True
+            local = self._fs.local_path(self.state_path)
+            if local is not None and not stat.S_ISREG(os.stat(local).st_mode):
+                # A FIFO would block the read until a writer comes, maybe never.
+                raise ValueError("not a regular file")
             content = self._fs.read_bytes(self.state_path).decode("utf-8")
             state = _textformat.parse(content)
             if not state.model_checkpoint_path:
