@@ -604,6 +604,25 @@ def test_watch_refuses_a_state_file_that_becomes_a_fifo(tmp_path, when, every):
     )
 
 
+def test_watch_per_run_lets_several_commands_of_one_run_overlap(tmp_path):
+    run = CheckpointDirectory(tmp_path / "run")
+    for step in (1, 2, 3):
+        run.publish(step)
+    log = tmp_path / "log"
+    result = cli(
+        "watch", run.directory, "--every", "--all", "--timeout", "0.5", "--jobs", "3",
+        "--per-run", "2", "--exec", "sh", "-c", 'echo start >> "$1"; sleep 0.5; echo end >> "$1"',
+        "sh", str(log),
+    )  # fmt: skip
+    assert result.returncode == 0
+    running, most = 0, 0
+    for line in log.read_text().split():
+        running += 1 if line == "start" else -1
+        most = max(most, running)
+    assert most == 2  # two of the run's three at once, never three
+    assert [line.rsplit("-", 1)[1] for line in result.stdout.split()] == ["1", "2", "3"]
+
+
 def test_watch_jobs_end_when_the_reader_of_their_output_goes(tmp_path):
     for name in ("a", "b"):
         CheckpointDirectory(tmp_path / "sweep" / name).publish(1)
@@ -787,6 +806,7 @@ def test_watch_jobs_stopped_by_sigterm_end_their_commands_and_remove_the_pins(tm
         (["--record", "r"], "--record needs --every"),
         (["--every", "--min-interval", "2"], "--min-interval is the iterator's: not with --every"),
         (["--count", "0"], "argument --count: expected a positive whole number, not '0'"),
+        (["--every", "--per-run", "2"], "--per-run needs --jobs"),
     ],
 )
 def test_watch_every_options_misused_are_usage_errors(tmp_path, args, message):

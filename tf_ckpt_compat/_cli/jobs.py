@@ -2,8 +2,8 @@
 
 A feeder thread takes checkpoints from the watch and `hold()`s them (each stays
 pinned until its command ends); the main thread hands them out. A run's
-checkpoints go out oldest first, and never two at once for the same run, so
-an evaluator that appends to a per-run log sees them in order. At most
+checkpoints go out oldest first, and by default never two at once for the same
+run, so an evaluator that appends to a per-run log sees them in order. At most
 `max_pending` checkpoints wait here; beyond that the watch's own queue fills,
 and drops its oldest with a warning, as a single consumer's would.
 """
@@ -28,6 +28,7 @@ def run_jobs(
     console: Console,
     watch: Watch,
     jobs: int,
+    per_run: int,
     count: int | None,
     max_pending: int,
     show: Callable[[Checkpoint], None],
@@ -41,6 +42,7 @@ def run_jobs(
       console: whose thread watches the wait (a closed output pipe ends it).
       watch: the watch (`watch()` or `watch_many()`), closed on return.
       jobs: how many commands may run at once.
+      per_run: how many of them for one run (handed out in order all the same).
       count: stop handing out checkpoints after this many (None: never).
       max_pending: how many held checkpoints may wait for a free job.
       show: prints a checkpoint, when its command starts.
@@ -72,7 +74,7 @@ def run_jobs(
         events.put((checkpoint, command(checkpoint)))
 
     waiting: dict[str, collections.deque[Checkpoint]] = {}  # by run, in arrival order
-    busy: set[str] = set()
+    busy: collections.Counter[str] = collections.Counter()  # commands running, by run
     handed = 0
     status = EXIT_OK
     ended = False
@@ -81,19 +83,19 @@ def run_jobs(
         while True:
             stopping = status != EXIT_OK or (count is not None and handed >= count)
             for run_dir in list(waiting):
-                if stopping or len(busy) >= jobs:
+                if stopping or sum(busy.values()) >= jobs:
                     break
-                if run_dir in busy:
+                if busy[run_dir] >= per_run:
                     continue
                 checkpoint = waiting[run_dir].popleft()
                 if not waiting[run_dir]:
                     del waiting[run_dir]
-                busy.add(run_dir)
+                busy[run_dir] += 1
                 handed += 1
                 stopping = count is not None and handed >= count
                 show(checkpoint)
                 threading.Thread(target=run, args=(checkpoint,), daemon=True).start()
-            if not busy and (stopping or (ended and not waiting)):
+            if not +busy and (stopping or (ended and not waiting)):
                 return status
             # No status line (the commands write on the terminal), but a watched wait.
             console.show_status(lambda: "")
@@ -103,7 +105,7 @@ def run_jobs(
                 console.show_status(None)
             if isinstance(event, tuple):
                 finished, returncode = event
-                busy.discard(finished.run)
+                busy[finished.run] -= 1
                 room.release()
                 if returncode and stop_on_error:
                     status = status or returncode

@@ -110,6 +110,13 @@ def add_parser(commands: Commands, parents: list[Parser]) -> None:
         "a run's checkpoints still go one at a time, oldest first",
     )
     watch.add_argument(
+        "--per-run",
+        type=positive_count,
+        default=1,
+        metavar="M",
+        help="with --jobs: up to M of the N commands for the same run at once (default: 1)",
+    )
+    watch.add_argument(
         "--count",
         type=positive_count,
         metavar="N",
@@ -144,6 +151,8 @@ def check_arguments(args: argparse.Namespace) -> None:
             args.parser.error(f"--{option.replace('_', '-')} needs --every")
     if args.jobs > 1 and not (args.every and args.exec):
         args.parser.error("--jobs needs --every (or --many) and --exec")
+    if args.per_run > 1 and args.jobs == 1:
+        args.parser.error("--per-run needs --jobs")
     if args.every and args.min_interval:
         args.parser.error("--min-interval is the iterator's: not with --every")
 
@@ -199,6 +208,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
             console,
             open_watch(args.dir, args.timeout, every),
             args.jobs,
+            args.per_run,
             args.count,
             MAX_PENDING,
             lambda checkpoint: show(checkpoint, checkpoint.detected_at),
