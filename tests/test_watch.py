@@ -575,3 +575,14 @@ def test_object_stores_are_polled_and_nothing_is_pinned(memory_root, caplog):
 def test_a_watch_is_made_by_watch_only():
     with pytest.raises(TypeError, match=r"made by tf_ckpt_compat.watch\(\) or watch_many\(\)"):
         tf_ckpt_compat.Watch()
+
+
+def test_done_after_close_says_so(tmp_path):
+    run = CheckpointDirectory(tmp_path)
+    run.publish(1)
+    w = tf_ckpt_compat.watch(run.directory, start="all", record=tmp_path / "r")
+    held = next(w)
+    w.hold()
+    w.close()
+    with pytest.raises(RuntimeError, match="after close"):
+        w.done(held)

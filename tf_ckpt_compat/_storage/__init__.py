@@ -63,7 +63,7 @@ if TYPE_CHECKING:
             ...
 
         def read_bytes(self, path: str) -> bytes:
-            """The whole file."""
+            """The file's content: as many bytes as its size says (a device: none)."""
             ...
 
         def read_range(self, path: str, offset: int, length: int) -> bytearray:

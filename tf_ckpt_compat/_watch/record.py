@@ -22,9 +22,8 @@ class Record:
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = os.fspath(path)
         self.handled: set[str] = set()
-        self._lock = (
-            threading.Lock()
-        )  # the watch's thread records skipped ones, consumers done ones
+        # The watch's thread records the skipped ones, consumers the done ones.
+        self._lock = threading.Lock()
         self.existed = True
         try:
             with open(self.path, "rb") as f:

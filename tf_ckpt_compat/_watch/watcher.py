@@ -157,7 +157,13 @@ class Watch:
         return checkpoint
 
     def done(self, checkpoint: Checkpoint) -> None:
-        """Records (with `record`) and releases a checkpoint that `hold()` kept."""
+        """Records (with `record`) and releases a checkpoint that `hold()` kept.
+
+        Raises:
+          RuntimeError: after `close()`, which released every pin and closed the record.
+        """
+        if self._engine.closed:
+            raise RuntimeError("done() after close(): the watch's pins and record are gone")
         if self._engine.record is not None:
             self._engine.record.add([checkpoint.listed_path])
         self._engine.release(checkpoint)
