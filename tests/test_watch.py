@@ -586,3 +586,17 @@ def test_done_after_close_says_so(tmp_path):
     w.close()
     with pytest.raises(RuntimeError, match="after close"):
         w.done(held)
+
+
+def test_a_held_checkpoint_keeps_its_pin_past_the_end_of_the_iteration(tmp_path):
+    run = CheckpointDirectory(tmp_path)
+    run.publish(1)
+    w = tf_ckpt_compat.watch(run.directory, start="all", timeout=0.1)
+    next(w)
+    held = w.hold()
+    assert list(w) == []  # timed out, while the consumer still works on `held`
+    assert os.path.exists(held.path + ".index")
+    w.done(held)
+    assert not os.path.exists(held.path + ".index")
+    w.close()
+    assert not (tmp_path / PIN_DIRECTORY).exists()

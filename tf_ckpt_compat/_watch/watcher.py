@@ -45,6 +45,7 @@ class Watch:
     _current: Checkpoint | None
     _yielded: bool  # an item was yielded, and the consumer has not asked again yet
     _final: bool  # timeout_fn said so: hand out what is left, then end
+    _held: set[Checkpoint]  # kept by hold(), not done() yet: their pins outlive the iteration
     _finalizer: Callable[[], object]  # closes the engine, once
 
     def __init__(self) -> None:
@@ -61,6 +62,7 @@ class Watch:
         self._current = None
         self._yielded = False
         self._final = False
+        self._held = set()
         self.stats = engine.stats
         self._finalizer = weakref.finalize(self, engine.close)
         engine.start()
@@ -97,7 +99,8 @@ class Watch:
                 break
             if self._timeout_fn():
                 self._finish()
-        self.close()
+        if not self._held:  # else the consumer's close() ends it, once they are done
+            self.close()
         raise StopIteration
 
     def _finish(self) -> None:
@@ -145,7 +148,9 @@ class Watch:
         """Keeps the current checkpoint past the next item, for a consumer of several at once.
 
         Asking for the next item then neither records nor releases it: `done()`
-        does, whenever the consumer has finished with it (from any thread).
+        does, whenever the consumer has finished with it (from any thread). The
+        end of the iteration leaves the watch open while checkpoints are held:
+        `close()` it once they are done.
 
         Raises:
           RuntimeError: when no checkpoint is current (none yielded, or already
@@ -154,6 +159,7 @@ class Watch:
         checkpoint, self._current = self._current, None
         if checkpoint is None:
             raise RuntimeError("no current checkpoint to hold")
+        self._held.add(checkpoint)
         return checkpoint
 
     def done(self, checkpoint: Checkpoint) -> None:
@@ -164,6 +170,7 @@ class Watch:
         """
         if self._engine.closed:
             raise RuntimeError("done() after close(): the watch's pins and record are gone")
+        self._held.discard(checkpoint)
         if self._engine.record is not None:
             self._engine.record.add([checkpoint.listed_path])
         self._engine.release(checkpoint)
