@@ -798,6 +798,20 @@ def test_watch_jobs_stopped_by_sigterm_end_their_commands_and_remove_the_pins(tm
     assert not any((tmp_path / "sweep" / name / PIN_DIRECTORY).exists() for name in "abc")
 
 
+def test_a_command_due_once_the_jobs_are_stopped_is_not_started(tmp_path):
+    # SIGTERM may come while a job's thread is about to start its command: that
+    # command must not start after the others were ended, or it outlives the watch.
+    from tf_ckpt_compat._cli.watch import _run_command, _Running
+
+    running = _Running()
+    running.stop()
+    marker = tmp_path / "ran"
+    assert _run_command(["touch", str(marker)], "ckpt-1", running) == 128 + signal.SIGTERM
+    assert not marker.exists()
+    assert _run_command(["touch", str(marker)], "ckpt-1", _Running()) == 0
+    assert marker.exists()
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

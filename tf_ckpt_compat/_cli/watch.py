@@ -14,6 +14,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 
 from .._storage.paths import state_file
 from .common import (
@@ -203,7 +204,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
         }
     if args.jobs > 1:
         assert every is not None  # checked above
-        running: set[subprocess.Popen[bytes]] = set()
+        running = _Running()
         return run_jobs(
             console,
             open_watch(args.dir, args.timeout, every),
@@ -214,7 +215,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
             lambda checkpoint: show(checkpoint, checkpoint.detected_at),
             lambda checkpoint: _run_command(args.exec, checkpoint.path, running, json_lines),
             args.stop_on_error,
-            lambda: _stop(running),
+            running.stop,
         )
     return follow(
         console, args.dir, on_checkpoint, args.timeout, args.min_interval, args.count, every
@@ -243,42 +244,39 @@ def _check_command(name: str) -> None:
 
 
 def _run_command(
-    command: list[str],
-    path: str,
-    running: set[subprocess.Popen[bytes]] | None = None,
-    json_lines: bool = False,
+    command: list[str], path: str, running: _Running | None = None, json_lines: bool = False
 ) -> int:
     """Runs `command` (no shell) for checkpoint `path`; returns its exit status.
 
     `{}` in the arguments becomes the path, which is also in `TF_CKPT_PATH`. A
     failure is logged as a warning; a command killed by a signal counts as
-    128 + the signal's number, as in a shell. The process is in `running`
-    while it runs, for `_stop` to end it. With `json_lines`, its standard
-    output goes to standard error, so that ours stays one JSON object per line.
+    128 + the signal's number, as in a shell. Under `--jobs` the process is
+    started through `running`, which ends it when the watch stops. With
+    `json_lines`, its standard output goes to standard error, so that ours
+    stays one JSON object per line.
     """
     argv = [command[0], *(arg.replace("{}", path) for arg in command[1:])]
     stdout = None
     if json_lines:
         stdout = subprocess.DEVNULL if sys.stderr is None else sys.stderr.fileno()
+    running = running or _Running()
     try:
-        # As subprocess.run: the command is killed if the wait is interrupted (Ctrl-C).
-        with subprocess.Popen(
-            argv, env={**os.environ, PATH_ENV_VAR: path}, stdout=stdout
-        ) as process:
-            if running is not None:
-                running.add(process)
-            try:
-                returncode = process.wait()
-            except BaseException:
-                process.kill()
-                raise
-            finally:
-                if running is not None:
-                    running.discard(process)
+        process = running.start(argv, {**os.environ, PATH_ENV_VAR: path}, stdout)
     except OSError as e:  # removed or made unexecutable since the start
         status = EXIT_COMMAND_NOT_FOUND if isinstance(e, FileNotFoundError) else EXIT_NOT_EXECUTABLE
         _LOG.warning("cannot run %s for %s: %s (status %d)", argv[0], path, e.strerror, status)
         return status
+    if process is None:  # the watch is stopping: as if started and terminated at once
+        return 128 + signal.SIGTERM
+    # As subprocess.run: the command is killed if the wait is interrupted (Ctrl-C).
+    with process:
+        try:
+            returncode = process.wait()
+        except BaseException:
+            process.kill()
+            raise
+        finally:
+            running.discard(process)
     if returncode < 0:
         _LOG.warning("%s was killed by %s for %s", argv[0], _signal_name(-returncode), path)
         return 128 - returncode
@@ -289,12 +287,43 @@ def _run_command(
     return returncode
 
 
-def _stop(running: set[subprocess.Popen[bytes]]) -> None:
-    """Ends the commands still running (the watch is ending: their pins go with it)."""
-    for process in list(running):
-        process.terminate()
-    for process in list(running):
-        process.wait()
+class _Running:
+    """The commands running under `--jobs`, ended by `stop` on the way out.
+
+    Starting a command and stopping them all exclude each other: a command
+    whose thread was still starting it when SIGTERM came would otherwise be
+    missed by `stop` and outlive the watch (and its checkpoint's pins).
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._processes: set[subprocess.Popen[bytes]] = set()
+        self._stopped = False
+
+    def start(
+        self, argv: list[str], env: dict[str, str], stdout: int | None
+    ) -> subprocess.Popen[bytes] | None:
+        """Starts `argv`, or returns None once `stop` has been called."""
+        with self._lock:
+            if self._stopped:
+                return None
+            process = subprocess.Popen(argv, env=env, stdout=stdout)
+            self._processes.add(process)
+            return process
+
+    def discard(self, process: subprocess.Popen[bytes]) -> None:
+        with self._lock:
+            self._processes.discard(process)
+
+    def stop(self) -> None:
+        """Ends the commands still running (the watch is ending: their pins go with it)."""
+        with self._lock:
+            self._stopped = True
+            processes = list(self._processes)
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.wait()
 
 
 def _signal_name(number: int) -> str:
