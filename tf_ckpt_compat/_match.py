@@ -33,9 +33,12 @@ from ._storage.paths import dirname, join
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from re import Pattern
+
     from ._storage import FileSystem
 
-__all__ = ["GLOB_CHARS", "directory_prefixes", "get_matching_files", "has_glob"]
+__all__ = ["GLOB_CHARS", "directory_prefixes", "expand_levels", "get_matching_files", "has_glob"]
 
 GLOB_CHARS = "*?[\\"  # kGlobbingChars in file_system_helper.cc
 
@@ -59,27 +62,41 @@ def get_matching_files(pattern: str, fs: FileSystem = LOCAL) -> list[str]:
         return []
     from ._fnmatch import compile_pattern  # only now: it needs `re`, slow to import cold
 
-    results: list[str] = []
-    parents = [dirs[first - 1]]
-    for level in range(first, len(dirs)):
-        regex = compile_pattern(dirs[level], "POSIXLY_CORRECT" in os.environ)
-        last = level == len(dirs) - 1
-        next_parents = []
+    posixly_correct = "POSIXLY_CORRECT" in os.environ
+    regexes = [compile_pattern(d, posixly_correct) for d in dirs[first:]]
+    return expand_levels(dirs[first - 1], regexes, fs)[0]
+
+
+def expand_levels(
+    root: str, regexes: Sequence[Pattern[str]], fs: FileSystem, directories_only: bool = False
+) -> tuple[list[str], list[str]]:
+    """The level walk of `GetMatchingPaths`, from `root` down, one regex per level.
+
+    Each level's children are kept when their whole path matches that level's
+    regex, and only directories go down to the next level. The last level keeps
+    files too (even when the pattern ends with '/'), unless `directories_only`.
+
+    Returns:
+      The matches, in listing order, and every directory listed on the way (a
+      directory that could not be listed included: TensorFlow ignores
+      `GetChildren`'s error, whatever it is).
+    """
+    parents, listed = [root], []
+    for level, regex in enumerate(regexes):
+        keep_files = not directories_only and level == len(regexes) - 1
+        listed.extend(parents)
+        children = []
         for parent in parents:
             try:
-                children = fs.listdir(parent)
-            except OSError:  # TensorFlow ignores GetChildren's error, whatever it is
+                entries = fs.listdir(parent)
+            except OSError:
                 continue
-            for child, is_dir in children:
-                path = join(parent, child)
-                if not regex.fullmatch(path):
-                    continue
-                if last:  # even a non-directory when the pattern ends with '/'
-                    results.append(path)
-                elif is_dir:
-                    next_parents.append(path)
-        parents = next_parents
-    return results
+            for name, is_dir in entries:
+                path = join(parent, name)
+                if (is_dir or keep_files) and regex.fullmatch(path):
+                    children.append(path)
+        parents = children
+    return parents, listed
 
 
 def directory_prefixes(pattern: str) -> list[str]:

@@ -42,8 +42,7 @@ def get_checkpoint_state(
     try:
         if not fs.exists(coord_checkpoint_filename):
             return None
-        content = fs.read_bytes(coord_checkpoint_filename).decode("utf-8")
-        ckpt = _textformat.parse(content)
+        ckpt = read_state_file(fs, coord_checkpoint_filename)
     except (OSError, _textformat.ParseError) as e:
         # TensorFlow's OpError and ParseError alike: two warnings, and no state.
         if isinstance(e, OSError):
@@ -57,6 +56,16 @@ def get_checkpoint_state(
         raise ValueError("Invalid checkpoint state loaded from " + checkpoint_dir)
     join_relative_paths(ckpt, checkpoint_dir)
     return ckpt
+
+
+def read_state_file(fs: _storage.FileSystem, path: str) -> CheckpointState:
+    """The state file at `path`, parsed, its paths as written.
+
+    Raises:
+      OSError: it cannot be read.
+      ValueError: it is not a state file (`ParseError`), or not UTF-8.
+    """
+    return _textformat.parse(fs.read_bytes(path).decode("utf-8"))
 
 
 def join_relative_paths(ckpt: CheckpointState, checkpoint_dir: str) -> None:

@@ -24,6 +24,7 @@ from .common import (
     check_environment,
     check_state_file,
     iso,
+    positive_int,
     seconds,
     to_json,
 )
@@ -104,7 +105,7 @@ def add_parser(commands: Commands, parents: list[Parser]) -> None:
     )
     watch.add_argument(
         "--jobs",
-        type=positive_count,
+        type=positive_int,
         default=1,
         metavar="N",
         help="with --every and --exec: run up to N commands at once, one per checkpoint; "
@@ -112,14 +113,14 @@ def add_parser(commands: Commands, parents: list[Parser]) -> None:
     )
     watch.add_argument(
         "--per-run",
-        type=positive_count,
+        type=positive_int,
         default=1,
         metavar="M",
         help="with --jobs: up to M of the N commands for the same run at once (default: 1)",
     )
     watch.add_argument(
         "--count",
-        type=positive_count,
+        type=positive_int,
         metavar="N",
         help="stop after N checkpoints",
     )
@@ -220,16 +221,6 @@ def run(args: argparse.Namespace, console: Console) -> int:
     return follow(
         console, args.dir, on_checkpoint, args.timeout, args.min_interval, args.count, every
     )
-
-
-def positive_count(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive whole number, not {text!r}")
-    return value
 
 
 def _check_command(name: str) -> None:

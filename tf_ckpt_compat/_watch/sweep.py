@@ -22,7 +22,7 @@ import posixpath
 from .. import _storage
 from .._fnmatch import compile_pattern
 from .._inotify import GONE, IN_Q_OVERFLOW, open_inotify
-from .._match import directory_prefixes, has_glob
+from .._match import directory_prefixes, expand_levels, has_glob
 from .._storage import remote
 from .._storage.paths import STATE_FILE_NAME, is_local, scheme_of
 from .engine import SAFETY_POLL, Engine, Options
@@ -100,31 +100,19 @@ class LocalSweep(_Sweep):
 
     def _expand_pattern(self) -> None:
         """Finds the runs the pattern matches now; watches them and the levels above them."""
-        levels: set[str] = set()
-        parents = [self.root]
-        for regex in self.regexes:
-            levels.update(parents)
-            children = []
-            for parent in parents:
-                try:
-                    entries = _storage.LOCAL.listdir(parent)
-                except OSError:
-                    continue
-                for name, is_dir in entries:
-                    path = os.path.join(parent, name)
-                    if is_dir and regex.fullmatch(path):
-                        children.append(path)
-            parents = children
+        found, listed = expand_levels(
+            self.root, self.regexes, _storage.LOCAL, directories_only=True
+        )
         if not self.regexes:  # no glob: the one run, when it exists
-            parents = [self.root] if os.path.isdir(self.root) else []
-        runs = set(parents)
+            found = [self.root] if os.path.isdir(self.root) else []
+        runs = set(found)
         for run in runs - self.runs.keys():
             self.add_run(run)
             self._dirty.add(run)
         for run in self.runs.keys() - runs:
             del self.runs[run]  # deleted, or no longer matching: dropped, its pins kept till used
         self.started = True
-        self._watch(levels | runs)
+        self._watch(set(listed) | runs)
 
     def _watch(self, directories: set[str]) -> None:
         inotify = self.inotify

@@ -12,10 +12,10 @@ import os
 import re
 import stat
 
-from .. import _errors, _storage, _textformat
+from .. import _errors, _storage
 from .._log import LOG as _LOG
 from .._match import has_glob
-from .._pure import join_relative_paths, matching_files
+from .._pure import join_relative_paths, matching_files, read_state_file
 from .._storage import paths
 
 TYPE_CHECKING = False
@@ -145,8 +145,7 @@ class Tracker:
             if local is not None and not stat.S_ISREG(os.stat(local).st_mode):
                 # A FIFO would block the read until a writer comes, maybe never.
                 raise ValueError("not a regular file")
-            content = self._fs.read_bytes(self.state_path).decode("utf-8")
-            state = _textformat.parse(content)
+            state = read_state_file(self._fs, self.state_path)
             if not state.model_checkpoint_path:
                 raise ValueError("no model_checkpoint_path")
         except FileNotFoundError:
