@@ -1,7 +1,9 @@
-"""`CheckpointReader`: a TensorFlow V2 checkpoint's tensors, read without TensorFlow.
+"""`CheckpointReader`: a TensorFlow checkpoint's tensors, read without TensorFlow.
 
-The reader follows `tensorflow/c/checkpoint_reader.cc` (the variable maps,
-with partitioned variables' slice keys hidden) and `BundleReader` in
+`CheckpointReader` chooses the format as `tensorflow/c/checkpoint_reader.cc`
+does: a V2 checkpoint (a bundle, read here) where `<prefix>.index` exists, else
+a V1 checkpoint (`slices.py`). The bundle reader follows `checkpoint_reader.cc`
+(the variable maps, with partitioned variables' slice keys hidden) and `BundleReader` in
 `tensorflow/core/util/tensor_bundle/tensor_bundle.cc` (lookups, the data
 shards, CRC checks, string tensors, byte order, reassembled slices). The
 `.index` file is read once, whole (one request on object stores); each tensor
@@ -28,6 +30,8 @@ from .table import Table, TableError
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any, Literal
+
+    from .slices import TensorSliceReader
 
 # kTensorBundleVersion, kTensorBundleMinProducer in tensor_bundle.cc.
 _VERSION = 1
@@ -88,30 +92,86 @@ class CheckpointReader:
     """The tensors of one checkpoint, by name: TensorFlow's `CheckpointReader`.
 
     Args:
-      prefix: the checkpoint prefix (`<dir>/ckpt-7`): `<prefix>.index` and the
-        `<prefix>.data-*` shards, on any storage the pure backend serves.
+      prefix: the checkpoint prefix (`<dir>/ckpt-7`), on any storage the pure
+        backend serves: `<prefix>.index` and the `<prefix>.data-*` shards of a
+        V2 checkpoint, or else the file (`model.ckpt`) or file pattern
+        (`model.ckpt-?????-of-00002`) of a V1 checkpoint.
 
     Raises:
-      NotFoundError: no `<prefix>.index`.
-      DataLossError, OpError: the index is not a readable bundle.
+      NotFoundError: no `<prefix>.index`, and no file `prefix` matches.
+      DataLossError, OpError: the index is not a readable bundle, or a file of
+        a V1 checkpoint not a readable table.
+      InternalError: a V1 checkpoint's file has no list of its tensors.
     """
 
     def __init__(self, prefix: str) -> None:
-        self._prefix = prefix
         index = prefix + ".index"
-        self._fs = _storage.for_path(index)
+        fs = _storage.for_path(index)
+        self._reader: BundleReader | TensorSliceReader
         try:
             # Read once, whole: it is small beside the data (about a hundred bytes a
             # tensor), and each lookup then costs no request.
-            table = self._fs.read_bytes(index)
+            table = fs.read_bytes(index)
         except FileNotFoundError:
-            raise tf_error(
-                tf_errors.NOT_FOUND,
-                "Unsuccessful TensorSliceReader constructor: Failed to find any matching files "
-                f"for {prefix}",
-            ) from None
+            # TensorFlow globs `<prefix>.index`: a prefix with glob characters
+            # (a sharded V1 save's) matches no index either.
+            from .slices import TensorSliceReader
+
+            self._reader = TensorSliceReader(prefix)
         except OSError as e:
             raise _os_error(e, index) from None
+        else:
+            self._reader = BundleReader(prefix, fs, table)
+
+    def get_variable_to_shape_map(self) -> dict[str, list[int]]:
+        """Each tensor's name and shape (a list of ints)."""
+        return self._reader.get_variable_to_shape_map()
+
+    def get_variable_to_dtype_map(self) -> dict[str, DType]:
+        """Each tensor's name and dtype."""
+        # As TensorFlow's Python wrapper: an enum no DType has raises TypeError here.
+        return {name: DType(enum) for name, enum in self._reader.variable_dtypes().items()}
+
+    def has_tensor(self, tensor_str: str) -> bool:
+        """Whether the checkpoint holds a tensor of that name (a bundle's slice keys too, as TF)."""
+        return self._reader.has_tensor(_key(tensor_str))
+
+    def debug_string(self) -> bytes:
+        """Every stored tensor: `name (DT_FLOAT) [2,3]`, one a line, as TensorFlow prints them.
+
+        For a bundle, in key order, a partitioned variable by its stored slices,
+        each under its encoded slice key; for a V1 checkpoint, in the order of
+        TensorFlow's map, a partitioned variable by its name and full shape,
+        with its number of slices (`part (DT_FLOAT) [10,3], 3 slices`).
+        """
+        return self._reader.debug_string()
+
+    def get_tensor(self, tensor_str: str) -> Any:
+        """The tensor's value: an ndarray; a numpy scalar or `bytes` for a scalar.
+
+        Raises:
+          NotFoundError: no tensor of that name.
+          DataLossError: its bytes fail their checksum, or a shard is short.
+          UnimplementedError: a resource or variant tensor; in a V1
+            checkpoint, a partitioned variable, or a dtype TensorFlow's V1
+            reader does not copy (all but float32, float64, int8, int16,
+            int32, int64, uint8, bool and string).
+          ImportError: numpy (or ml_dtypes) is not installed.
+        """
+        return self._reader.get_tensor(_key(tensor_str))
+
+
+class BundleReader:
+    """A V2 checkpoint (`BundleReader`), from its index file's bytes `table`.
+
+    Raises:
+      DataLossError, OpError: the index is not a readable bundle.
+    """
+
+    def __init__(self, prefix: str, fs: _storage.FileSystem, table: bytes) -> None:
+        self._prefix = prefix
+        index = prefix + ".index"
+        self._fs = fs
         try:
             self._table = Table(lambda offset, length: table[offset : offset + length], len(table))
         except TableError as e:
@@ -173,24 +233,17 @@ class CheckpointReader:
             raise tf_error(tf_errors.DATA_LOSS, str(e)) from None
 
     def get_variable_to_shape_map(self) -> dict[str, list[int]]:
-        """Each tensor's name and shape (a list of ints)."""
         return dict(self._variable_maps()[0])
 
-    def get_variable_to_dtype_map(self) -> dict[str, DType]:
-        """Each tensor's name and dtype."""
-        # As TensorFlow's Python wrapper: an enum no DType has raises TypeError here.
-        return {name: DType(enum) for name, enum in self._variable_maps()[1].items()}
+    def variable_dtypes(self) -> dict[str, int]:
+        """Each tensor's dtype enum, for `get_variable_to_dtype_map`."""
+        return dict(self._variable_maps()[1])
 
-    def has_tensor(self, tensor_str: str) -> bool:
-        """Whether the bundle holds a tensor of that name (slice keys included, as TF)."""
-        return self._lookup(_key(tensor_str)) is not None
+    def has_tensor(self, key: bytes) -> bool:
+        return self._lookup(key) is not None
 
     def debug_string(self) -> bytes:
-        """Every stored tensor, in key order: `name (DT_FLOAT) [2,3]` (`BundleReader::DebugString`).
-
-        As TensorFlow's, it lists a partitioned variable by its stored slices, each
-        under its encoded slice key, and not under its own name.
-        """
+        """`BundleReader::DebugString`: every stored tensor, slice keys too, in key order."""
         lines = []
         for key, value in self._items():
             entry = self._parse(key, value) if key else None
@@ -202,16 +255,7 @@ class CheckpointReader:
 
     # --- values ---------------------------------------------------------------------------
 
-    def get_tensor(self, tensor_str: str) -> Any:
-        """The tensor's value: an ndarray; a numpy scalar or `bytes` for a scalar.
-
-        Raises:
-          NotFoundError: no tensor of that name.
-          DataLossError: its bytes fail their checksum, or a shard is short.
-          UnimplementedError: a resource or variant tensor.
-          ImportError: numpy (or ml_dtypes) is not installed.
-        """
-        key = _key(tensor_str)
+    def get_tensor(self, key: bytes) -> Any:
         entry = self._lookup(key)
         if entry is None:
             raise _not_found(key)

@@ -1,8 +1,10 @@
-"""The protobuf wire format, decoded by hand, for the bundle's own few messages.
+"""The protobuf wire format, decoded by hand, for the checkpoints' own few messages.
 
 A bundle's `.index` table holds one `BundleHeaderProto` (under the empty key)
-and one `BundleEntryProto` per tensor (`tensor_bundle.proto`); both need only
-varints, fixed32 and length-delimited fields, so no protobuf runtime is needed.
+and one `BundleEntryProto` per tensor (`tensor_bundle.proto`); a V1
+checkpoint's tables hold `SavedTensorSlices` (`saved_tensor_slice.proto`), whose
+values are `TensorProto`s (`tensor.proto`). All need only varints, fixed-width
+and length-delimited fields, so no protobuf runtime is needed.
 Functions take and return `(src, pos)` as tomli's parser does; a malformed
 message raises `WireError`, which the reader turns into TensorFlow's error.
 
@@ -242,3 +244,156 @@ def parse_variant(src: bytes | memoryview) -> tuple[str, bool]:
                 pass
             contents = True
     return type_name, contents
+
+
+# --- V1 checkpoints: saved_tensor_slice.proto and the TensorProto fields it uses -----------
+
+
+class SliceMeta:
+    """`SavedSliceMeta`: one tensor's name, shape, dtype, and the slices saved of it.
+
+    `shape` is None for an unknown rank; `slices` as `Entry.slices`.
+    """
+
+    __slots__ = ("name", "shape", "dtype", "slices")
+
+    def __init__(self) -> None:
+        self.name = b""
+        self.shape: list[int] | None = []
+        self.dtype = 0
+        self.slices: list[list[tuple[int, int]]] = []
+
+
+class TensorSlices:
+    """`SavedTensorSlices`: the meta entry's tensors and version, or one slice's values.
+
+    A V1 checkpoint file holds one under the key "" with `meta` set (its
+    `tensors` and `versions`, whose version fields only are used), and one per
+    saved slice with `data` set.
+    """
+
+    __slots__ = ("tensors", "versions", "data")
+
+    def __init__(self) -> None:
+        self.tensors: list[SliceMeta] = []
+        self.versions = Header()
+        self.data = TensorValues()
+
+
+class TensorValues:
+    """The value fields of a `TensorProto` that TensorFlow's V1 reader reads.
+
+    `floats` and `doubles` keep the little-endian bytes of `float_val` and
+    `double_val` (NaN payloads kept); `ints` are `int_val` (int32), `int64s`
+    `int64_val`, `bools` `bool_val`, `strings` `string_val`. Other fields
+    (`tensor_content`, `half_val`...) are skipped: TensorFlow reads none of them.
+    """
+
+    __slots__ = ("floats", "doubles", "ints", "int64s", "bools", "strings")
+
+    def __init__(self) -> None:
+        self.floats = bytearray()
+        self.doubles = bytearray()
+        self.ints: list[int] = []
+        self.int64s: list[int] = []
+        self.bools: list[bool] = []
+        self.strings: list[bytes] = []
+
+
+def parse_tensor_slices(src: bytes | memoryview) -> TensorSlices:
+    """A `SavedTensorSlices` message: meta = 1, data = 2."""
+    result = TensorSlices()
+    for number, value in _known(src, {1: _L, 2: _L}):
+        if number == 1:
+            _parse_slices_meta(_message(value), result)
+        else:
+            _parse_saved_slice(_message(value), result.data)
+    return result
+
+
+def _parse_slices_meta(src: memoryview, result: TensorSlices) -> None:
+    # SavedTensorSliceMeta: tensor = 1 (SavedSliceMeta), versions = 2 (VersionDef).
+    for number, value in _known(src, {1: _L, 2: _L}):
+        if number == 1:
+            result.tensors.append(_parse_slice_meta(_message(value)))
+        else:
+            _parse_version(_message(value), result.versions)
+
+
+def _parse_slice_meta(src: memoryview) -> SliceMeta:
+    # SavedSliceMeta: name = 1, shape = 2, type = 3, slice = 4.
+    meta = SliceMeta()
+    for number, value in _known(src, {1: _L, 2: _L, 3: _V, 4: _L}):
+        if number == 1:
+            meta.name = _utf8(_message(value))
+        elif number == 2:
+            meta.shape = _parse_shape(_message(value))
+        elif number == 3:
+            meta.dtype = _signed32(_int(value))
+        else:
+            meta.slices.append(_parse_slice(_message(value)))
+    return meta
+
+
+def _utf8(value: memoryview) -> bytes:
+    """A proto3 `string`: protobuf refuses a message where one is not UTF-8."""
+    try:
+        bytes(value).decode("utf-8")
+    except UnicodeDecodeError:
+        raise WireError("string field is not UTF-8") from None
+    return bytes(value)
+
+
+def _parse_saved_slice(src: memoryview, values: TensorValues) -> None:
+    # SavedSlice: name = 1, slice = 2, data = 3 (TensorProto); the key names the slice.
+    for _, value in _known(src, {3: _L}):
+        _parse_tensor(_message(value), values)
+
+
+# TensorProto's value fields, by number, with the wire types protobuf accepts
+# for each: the packed encoding (LEN) and the one-value-per-field encoding.
+_FLOAT_VAL, _DOUBLE_VAL, _INT_VAL, _STRING_VAL, _INT64_VAL, _BOOL_VAL = 5, 6, 7, 8, 10, 11
+_TENSOR_SCHEMA: dict[int, tuple[int, ...]] = {
+    _FLOAT_VAL: (LEN, I32),
+    _DOUBLE_VAL: (LEN, I64),
+    _INT_VAL: (LEN, VARINT),
+    _STRING_VAL: (LEN,),
+    _INT64_VAL: (LEN, VARINT),
+    _BOOL_VAL: (LEN, VARINT),
+}
+
+
+def _parse_tensor(src: memoryview, values: TensorValues) -> None:
+    for number, value in _known(src, _TENSOR_SCHEMA):
+        if number == _STRING_VAL:
+            values.strings.append(bytes(_message(value)))
+        elif number == _FLOAT_VAL:
+            values.floats += _fixed(value, 4)
+        elif number == _DOUBLE_VAL:
+            values.doubles += _fixed(value, 8)
+        elif number == _INT_VAL:
+            values.ints.extend(_signed32(item) for item in _varints(value))
+        elif number == _INT64_VAL:
+            values.int64s.extend(_signed64(item) for item in _varints(value))
+        else:
+            values.bools.extend(item != 0 for item in _varints(value))
+
+
+def _fixed(value: object, width: int) -> bytes | memoryview:
+    """A fixed-width field's little-endian bytes: a packed run, or one value."""
+    if isinstance(value, memoryview):
+        if len(value) % width:
+            raise WireError("packed fixed-width field cut")
+        return value
+    return _int(value).to_bytes(width, "little")
+
+
+def _varints(value: object) -> list[int]:
+    """A varint field's values: a packed run, or one value."""
+    if not isinstance(value, memoryview):
+        return [_int(value)]
+    items, pos = [], 0
+    while pos < len(value):
+        item, pos = read_varint(value, pos)
+        items.append(item)
+    return items

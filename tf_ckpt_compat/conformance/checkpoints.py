@@ -167,9 +167,11 @@ def damage(prefix: str, how: str, targets: tuple[str, ...]) -> None:
     elif how == "short_data":
         os.truncate(data, 20)
     elif how in ("data_checksum", "string_length_checksum", "variant_checksum"):
-        from .._bundle.reader import CheckpointReader  # where TensorFlow put `target`
+        from .._bundle.reader import BundleReader, CheckpointReader  # where TF put `target`
 
-        entry = CheckpointReader(prefix)._lookup(targets[0].encode())
+        reader = CheckpointReader(prefix)._reader
+        assert isinstance(reader, BundleReader), prefix
+        entry = reader._lookup(targets[0].encode())
         assert entry is not None, targets
         # A variant tensor ends with the masked CRC of its last element.
         _flip(data, entry.offset + (0 if how == "string_length_checksum" else entry.size - 1))
