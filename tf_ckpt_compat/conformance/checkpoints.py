@@ -78,6 +78,77 @@ def _tf1_partitioned(tf: Any, directory: str) -> str:
     return prefix
 
 
+def _v1_values() -> dict[str, Any]:
+    """Every dtype a V1 checkpoint stores, in the shapes and values that try it."""
+    import numpy as np
+
+    rng = np.random.default_rng(1)
+    values: dict[str, Any] = {
+        "f32": np.array([[1.5, -0.0, np.nan], [np.inf, -np.inf, 3e-45]], np.float32),
+        "f32_payload": np.array([0x7FC0BEEF, 0xFF800001], np.uint32).view(np.float32),
+        "f64": np.array([np.nan, -0.0, 1e308, 5e-324]),
+        "f64_payload": np.array([0x7FF8DEADBEEF0001], np.uint64).view(np.float64),
+        "i32": np.int32(-7),
+        "i32s": np.array([-(2**31), 2**31 - 1, 0], np.int32),
+        "u8": np.array([0, 255, 128], np.uint8),
+        "i16": np.array([[-32768, 32767]], np.int16),
+        "i8": np.array([-128, 127], np.int8),
+        "i64": np.array([-(2**63), 2**63 - 1], np.int64),
+        "i64_scalar": np.int64(5),
+        "bool": np.array([[True, False, True]]),
+        "string": b"hello",
+        "empty_string": b"",
+        "strings": np.array([[b"", "é€".encode()], [b"x" * 70_000, b"\x00\xff\x80"]], dtype=object),
+        "empty": np.zeros((0, 3), np.float32),
+        "empty_strings": np.zeros((2, 0), dtype=object),
+        "big": rng.standard_normal((64, 33)).astype(np.float32),
+        # Listed, but not a dtype TensorFlow's V1 reader copies.
+        "c64": np.array([1 + 2j, -0.0 - 1j], np.complex64),
+        "c128": np.array([[1 - 2j]], np.complex128),
+        "f16": np.array([1.5, -2.25, 65504], np.float16),
+        "u16": np.array([65535], np.uint16),
+    }
+    # Names longer than a hash word, and enough of them to rehash TensorFlow's map.
+    values.update({f"layer_{i:03d}/kernel/with/a/long/name": np.float32(i) for i in range(40)})
+    return values
+
+
+def _v1_save(tf: Any, directory: str, sharded: bool) -> str:
+    """A V1 checkpoint, as TensorFlow 1's Saver writes one: one file, or two (`sharded`)."""
+    v1 = tf.compat.v1
+    os.makedirs(directory)  # the V1 saver, unlike the V2 one, makes no directory
+    with tf.Graph().as_default() as graph:
+        for i, (name, value) in enumerate(_v1_values().items()):
+            # Every other variable on a second device: a sharded save's second file.
+            with tf.device(f"/cpu:{i % 2 if sharded else 0}"):
+                v1.Variable(value, name=name)
+
+        def device(op: Any) -> str:  # the partitioned variable's middle slice apart
+            return "/cpu:1" if sharded and op.name.startswith("part/part_1") else "/cpu:0"
+
+        with graph.device(device):
+            v1.get_variable(
+                "part",
+                shape=[10, 3],
+                partitioner=v1.fixed_size_partitioner(3),
+                initializer=v1.random_normal_initializer(seed=1),
+            )
+        config = v1.ConfigProto(device_count={"CPU": 2})
+        with v1.Session(config=config) as session:
+            session.run(v1.global_variables_initializer())
+            saver = v1.train.Saver(write_version=v1.train.SaverDef.V1, sharded=sharded)
+            prefix: str = saver.save(session, os.path.join(directory, "model.ckpt"), global_step=5)
+    return prefix
+
+
+def _tf1_v1(tf: Any, directory: str) -> str:
+    return _v1_save(tf, directory, sharded=False)
+
+
+def _tf1_v1_sharded(tf: Any, directory: str) -> str:
+    return _v1_save(tf, directory, sharded=True)
+
+
 def _optimizer_slots(tf: Any, directory: str) -> str:
     import numpy as np
 
@@ -126,6 +197,8 @@ WRITERS: dict[str, Callable[[Any, str], str]] = {
     "optimizer_slots": _optimizer_slots,
     "many_variables": _many_variables,
     "sharded": _sharded,
+    "tf1_v1": _tf1_v1,
+    "tf1_v1_sharded": _tf1_v1_sharded,
 }
 
 _written: dict[str, str] = {}
@@ -150,6 +223,9 @@ def damage(prefix: str, how: str, targets: tuple[str, ...]) -> None:
 
     `how` is one of `CORRUPTIONS`.
     """
+    if how in V1_CORRUPTIONS:
+        _damage_v1(prefix, how)
+        return
     index, data = prefix + ".index", prefix + DATA
     if how in _HEADERS:
         _replace_header(index, _HEADERS[how])
@@ -193,15 +269,24 @@ _HEADERS = {
 
 def _replace_header(index: str, header: bytes) -> None:
     """Rewrites the index with another header entry, every block's CRC right."""
+    items = _table_items(index)
+    assert items[0][0] == b"", "the header is the first entry"
+    _write_table(index, [(b"", header), *items[1:]])
+
+
+def _table_items(path: str) -> list[tuple[bytes, bytes]]:
     from .._bundle.table import Table
+
+    with open(path, "rb") as f:
+        table = f.read()
+    return list(Table(lambda offset, length: table[offset : offset + length], len(table)).items())
+
+
+def _write_table(path: str, items: list[tuple[bytes, bytes]]) -> None:
     from .._bundle.writer import encode_table
 
-    with open(index, "rb") as f:
-        table = f.read()
-    items = list(Table(lambda offset, length: table[offset : offset + length], len(table)).items())
-    assert items[0][0] == b"", "the header is the first entry"
-    with open(index, "wb") as f:
-        f.write(encode_table([(b"", header), *items[1:]]))
+    with open(path, "wb") as f:
+        f.write(encode_table(items))
 
 
 CORRUPTIONS = (
@@ -219,6 +304,40 @@ CORRUPTIONS = (
 )
 # Damage to the `iterator` checkpoint's variant tensor, or to its byte order.
 VARIANT_CORRUPTIONS = ("variant_checksum", "big_endian")
+
+
+# Damage to a V1 checkpoint: to its (first) file, or a sharded save's second file removed.
+V1_CORRUPTIONS = (
+    "v1_bad_magic",
+    "v1_truncated",
+    "v1_empty",
+    "v1_block_checksum",
+    "v1_no_meta",
+    "v1_newer_format",
+    "v1_missing_shard",
+)
+
+
+def _damage_v1(prefix: str, how: str) -> None:
+    path = prefix.replace("?????", "00000")  # a sharded save's first file
+    if how == "v1_bad_magic":
+        _flip(path, os.path.getsize(path) - 1)
+    elif how == "v1_truncated":
+        os.truncate(path, 30)
+    elif how == "v1_empty":
+        os.truncate(path, 0)
+    elif how == "v1_block_checksum":
+        _flip(path, 10)  # in the first block, which holds the meta entry
+    elif how == "v1_missing_shard":
+        os.remove(prefix.replace("?????", "00001"))
+    else:
+        items = _table_items(path)
+        assert items[0][0] == b"", "the meta entry is the first"
+        if how == "v1_no_meta":
+            items = items[1:]
+        else:  # v1_newer_format: a second `meta` (1), merged: versions (2) min_consumer 2
+            items[0] = (b"", items[0][1] + b"\x0a\x04\x12\x02\x10\x02")
+        _write_table(path, items)
 
 
 def _flip(path: str, offset: int) -> None:

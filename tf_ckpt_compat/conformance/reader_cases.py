@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from .checkpoints import CORRUPTIONS, VARIANT_CORRUPTIONS, WRITERS
+from .checkpoints import CORRUPTIONS, V1_CORRUPTIONS, VARIANT_CORRUPTIONS, WRITERS
 
 
 class ReaderCase(NamedTuple):
@@ -47,6 +47,19 @@ READER_CASES: tuple[ReaderCase, ...] = (
     *(
         ReaderCase(f"damaged_{how}", "iterator", how, (_ITERATOR, _STEP))
         for how in VARIANT_CORRUPTIONS
+    ),
+    # V1 checkpoints: a sharded save's pattern through its state file, names
+    # TensorFlow's V1 reader does not find (a slice's own), and damaged files.
+    ReaderCase("v1_directory", "tf1_v1_sharded", through_directory=True),
+    ReaderCase("v1_missing_keys", "tf1_v1", targets=("missing", "f32:0", "", "part/part_0")),
+    *(
+        ReaderCase(
+            f"damaged_{how}",
+            "tf1_v1_sharded" if how == "v1_missing_shard" else "tf1_v1",
+            how,
+            ("f32", "i64"),
+        )
+        for how in V1_CORRUPTIONS
     ),
 )
 # TensorFlow aborts the whole process (a failed CHECK) when one data file of a
