@@ -120,11 +120,149 @@ def test_tensorflow_aborts_on_a_tensor_of_unknown_dtype(tf, tmp_path, dtype):
         CheckpointReader(prefix).get_tensor("odd")
 
 
+# --- V1 checkpoints TensorFlow's saver would not write: made by SaveSlices, or edited ---------
+
+
+def _save_slices(tf, path: str, tensors: dict[str, tuple[str, object]]) -> None:
+    """One V1 file: each tensor under its name, as `shape_and_slice` (`"4 3 0,2:-"`) says."""
+    tf.raw_ops.SaveSlices(
+        filename=path,
+        tensor_names=list(tensors),
+        shapes_and_slices=[spec for spec, _ in tensors.values()],
+        data=[value for _, value in tensors.values()],
+    )
+
+
+def _v1_readings(reader_module, pattern: str, names: tuple[str, ...]) -> list[tuple[object, ...]]:
+    """What `load_checkpoint(pattern)` gives: its listings and the values of `names`."""
+    try:
+        reader = reader_module.load_checkpoint(pattern)
+    except Exception as e:  # compared, class and message
+        return [(type(e).__name__, str(e))]
+    return [
+        sorted(reader.get_variable_to_shape_map().items()),
+        sorted((k, v.name) for k, v in reader.get_variable_to_dtype_map().items()),
+        reader.debug_string(),
+        *(outcome(partial(reader.get_tensor, name), str) for name in names),
+        *(reader.has_tensor(name) for name in names),
+    ]
+
+
+def _with_record(path: str, name: bytes, record: bytes | None) -> None:
+    """Rewrites V1 file `path` with the record of tensor `name`'s one slice replaced, or removed."""
+    from tf_ckpt_compat._bundle.table import Table
+    from tf_ckpt_compat._bundle.writer import encode_table
+
+    with open(path, "rb") as f:
+        table = f.read()
+    items = Table(lambda o, n: table[o : o + n], len(table)).items()
+    prefix = b"\x00" + name + b"\x00\x01"  # the slice keys of `name` (ordered_code)
+    edited = [(k, record if k.startswith(prefix) else v) for k, v in items]
+    with open(path, "wb") as f:
+        f.write(encode_table([(k, v) for k, v in edited if v is not None]))
+
+
+def _record(values: bytes) -> bytes:
+    """A SavedTensorSlices: data (2), of slice "a" (1), whole (2), TensorProto `values` (3)."""
+    saved_slice = b"\x0a\x01a\x12\x02\x0a\x00\x1a" + bytes([len(values)]) + values
+    return b"\x12" + bytes([len(saved_slice)]) + saved_slice
+
+
+def _floats(*values: float) -> bytes:
+    """float_val (5), packed."""
+    return b"\x2a" + bytes([4 * len(values)]) + np.array(values, "<f4").tobytes()
+
+
+@pytest.mark.parametrize(
+    "record",
+    [
+        None,  # the record is missing
+        b"\xff\xff",  # not a message
+        _record(_floats(9, 10)),  # fewer values than the slice has
+        _record(_floats(9, 10, 11, 12)),  # more
+        _record(_floats(9, 10, 11)),  # as many
+        # float_val unpacked (fixed32 each), which protobuf reads as well
+        _record(b"".join(b"\x2d" + np.float32(v).tobytes() for v in (9, -0.0, np.nan))),
+        _record(_floats(9, 10, 11) + b"\x22\x01z"),  # and tensor_content, which is not read
+        _record(b"\x3a\x03\x01\x02\x03"),  # int_val only: none in float_val
+    ],
+    ids=["missing", "unparseable", "fewer", "more", "exact", "unpacked", "content", "int_val"],
+)
+def test_v1_records_read_as_tensorflow_reads_them(tf, backend, tmp_path, record):
+    # TensorFlow 2.16 to 2.21 answer NotFoundError for a record they cannot copy.
+    path = str(tmp_path / "model.ckpt")
+    _save_slices(tf, path, {"a": ("", tf.constant([1.0, 2.0, 3.0])), "s": ("", tf.constant(b"x"))})
+    _with_record(path, b"a", record)
+    names = ("a", "s")
+    assert _v1_readings(tf_ckpt_compat.train, path, names) == _v1_readings(tf.train, path, names)
+
+
+def test_v1_dtypes_and_slices_the_saver_leaves_out_read_as_tensorflow_reads_them(
+    tf, backend, tmp_path
+):
+    # Quantized types are listed but not copied; a tensor saved as one slice
+    # smaller than itself copies into the start of the tensor, the rest left
+    # uninitialized: compared for strings, which TensorFlow leaves empty.
+    path = str(tmp_path / "model.ckpt")
+    ints = tf.constant([1, -2], tf.int8)
+    _save_slices(
+        tf,
+        path,
+        {
+            "q8": ("", tf.raw_ops.Bitcast(input=ints, type=tf.qint8)),
+            "qu8": ("", tf.raw_ops.Bitcast(input=tf.cast(ints, tf.uint8), type=tf.quint8)),
+            "q32": ("", tf.raw_ops.Bitcast(input=tf.constant([7, -7]), type=tf.qint32)),
+            "partial_strings": ("3 1,2", tf.constant([b"x", "é".encode()])),
+            "partial_floats": ("4 3 0,2:-", tf.constant([[1.0, 2, 3], [4, 5, 6]])),
+        },
+    )
+    names = ("q8", "qu8", "q32", "partial_strings")
+    assert _v1_readings(tf_ckpt_compat.train, path, names) == _v1_readings(tf.train, path, names)
+
+
+@pytest.mark.parametrize(
+    "second",
+    [
+        ("4 3 1,2:-", 1.0),  # overlaps the first file's slice
+        ("5 3 2,2:-", 1.0),  # another shape
+        ("4 3 2,2:-", 1),  # another dtype
+        ("4 3 2,2:-", 1.0),  # the rest of the tensor: fine, two slices
+    ],
+    ids=["overlap", "shape", "dtype", "complement"],
+)
+def test_v1_files_that_disagree_fail_as_tensorflow_fails(tf, backend, tmp_path, second):
+    spec, one = second
+    _save_slices(tf, str(tmp_path / "x-0"), {"a": ("4 3 0,2:-", tf.fill([2, 3], 1.0))})
+    _save_slices(tf, str(tmp_path / "x-1"), {"a": (spec, tf.fill([2, 3], one))})
+    pattern = str(tmp_path / "x-?")
+    assert _v1_readings(tf_ckpt_compat.train, pattern, ("a",)) == _v1_readings(
+        tf.train, pattern, ("a",)
+    )
+
+
+def test_a_directory_as_the_prefix_fails_as_tensorflow_fails(tf, backend, tmp_path):
+    # No `<dir>.index`: TensorFlow opens the directory itself as a V1 file.
+    name = str(tmp_path)
+    ours = outcome(partial(tf_ckpt_compat.compat.v1.train.NewCheckpointReader, name), str)
+    assert ours == outcome(partial(tf.compat.v1.train.NewCheckpointReader, name), str)
+
+
 # --- tf-ckpt-compat inspect: the text of TensorFlow's inspect_checkpoint tool ---------------
 
 
-@pytest.mark.parametrize("kind", ["tf2_dtypes", "tf1_partitioned", "iterator"])
-@pytest.mark.parametrize("mode", ["listing", "all_tensors", "one_tensor"])
+@pytest.mark.parametrize(
+    "kind, mode",
+    [
+        *(
+            (kind, mode)
+            for kind in ("tf2_dtypes", "tf1_partitioned", "iterator")
+            for mode in ("listing", "all_tensors", "one_tensor")
+        ),
+        ("tf1_v1", "listing"),
+        ("tf1_v1", "one_tensor"),
+        ("tf1_v1_sharded", "listing"),
+    ],
+)
 def test_inspect_prints_what_tensorflows_tool_prints(tf, backend, tmp_path, capsys, kind, mode):
     from tensorflow.python.tools.inspect_checkpoint import print_tensors_in_checkpoint_file
 

@@ -206,20 +206,16 @@ class TensorSliceReader:
             raise tf_error(tf_errors.UNIMPLEMENTED, "Data type not supported")
         np = import_numpy()
         ((text, (extents, path)),) = tensor.slices.items()
-        values = self._slice_values(name, extents, text, path)
+        values = self._slice_values(path, ordered_code.tensor_slice_key(name, extents))
         count = math.prod(_slice_shape(tensor.shape, extents, text))
-        stored: Any = getattr(values, field)
+        stored: Any = None if values is None else getattr(values, field)
         dtype = np.dtype(DType(tensor.dtype).as_numpy_dtype)
         # float_val and double_val are kept as their bytes, the others as values.
         width = dtype.itemsize if field in ("floats", "doubles") else 1
-        if len(stored) < count * width:
-            # TensorFlow reads past the end of the stored values: no answer to copy.
-            raise tf_errors.DataLossError(
-                None,
-                None,
-                f"The record for tensor {_name(name)}, slice {text} holds "
-                f"{len(stored) // width} values, not {count}",
-            )
+        # CopySliceData fails, and GetTensor with it, where the slice's record
+        # cannot be read or holds another number of values than the slice has.
+        if stored is None or len(stored) != count * width:
+            raise tf_error(tf_errors.NOT_FOUND, f"{_name(name)} not found in checkpoint file")
         if width > 1:
             part = np.frombuffer(bytearray(stored[: count * width]), dtype.newbyteorder("<"))
             part = part.astype(dtype)  # only a byte swap, on a big-endian machine
@@ -239,26 +235,13 @@ class TensorSliceReader:
         full = full.reshape(tensor.shape)
         return full[()] if full.ndim == 0 else full
 
-    def _slice_values(
-        self, name: bytes, extents: list[tuple[int, int]], text: str, path: str
-    ) -> wire.TensorValues:
-        """One slice's `TensorProto`, from the table of the file that holds it."""
-        key = ordered_code.tensor_slice_key(name, extents)
-        # TensorFlow CHECKs these and ends the process: DataLossError is the nearest.
+    def _slice_values(self, path: str, key: bytes) -> wire.TensorValues | None:
+        """The `TensorProto` under `key` in file `path`; None where it cannot be read."""
         try:
             value = self._tables[path].get(key)
-        except (TableError, OSError):
-            value = None
-        if value is None:
-            raise tf_errors.DataLossError(
-                None, None, f"Failed to seek to the record for tensor {_name(name)}, slice {text}"
-            )
-        try:
-            return wire.parse_tensor_slices(value).data
-        except wire.WireError:
-            raise tf_errors.DataLossError(
-                None, None, f"Failed to parse the record for tensor {_name(name)}, slice {text}"
-            ) from None
+            return None if value is None else wire.parse_tensor_slices(value).data
+        except (TableError, OSError, wire.WireError):
+            return None
 
 
 def _status(error: OSError, path: str) -> str:

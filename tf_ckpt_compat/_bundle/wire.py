@@ -346,8 +346,11 @@ def _utf8(value: memoryview) -> bytes:
 
 def _parse_saved_slice(src: memoryview, values: TensorValues) -> None:
     # SavedSlice: name = 1, slice = 2, data = 3 (TensorProto); the key names the slice.
-    for _, value in _known(src, {3: _L}):
-        _parse_tensor(_message(value), values)
+    for number, value in _known(src, {1: _L, 3: _L}):
+        if number == 1:
+            _utf8(_message(value))
+        else:
+            _parse_tensor(_message(value), values)
 
 
 # TensorProto's value fields, by number, with the wire types protobuf accepts
