@@ -2,8 +2,9 @@
 
 Oracles: the published CRC-32C check values (RFC 3720, B.4), TensorFlow's own
 `ordered_code_test.cc` expectations (written out here), and protobuf's own
-serializer for the wire decoder (messages built from a descriptor of
-`tensor_bundle.proto`, at random by hypothesis).
+serializer for the wire decoder (messages built from descriptors of
+`tensor_bundle.proto`, and of `saved_tensor_slice.proto` and `tensor.proto`
+for V1 checkpoints, at random by hypothesis).
 """
 
 from __future__ import annotations
@@ -141,7 +142,11 @@ def test_tensor_slice_key_layout():
 
 
 def _messages():
-    """BundleHeaderProto and BundleEntryProto classes, from a descriptor of tensor_bundle.proto."""
+    """Message classes from descriptors of tensor_bundle.proto and the V1 protos.
+
+    BundleHeaderProto, BundleEntryProto, SavedTensorSlices and TensorProto
+    (its value fields the V1 reader reads, and two it skips).
+    """
     f = descriptor_pb2.FileDescriptorProto(name="tb_test.proto", package="tbtest", syntax="proto3")
     T = descriptor_pb2.FieldDescriptorProto
 
@@ -180,15 +185,40 @@ def _messages():
     add(entry, "size", 5, T.TYPE_INT64)
     add(entry, "crc32c", 6, T.TYPE_FIXED32)
     add(entry, "slices", 7, T.TYPE_MESSAGE, T.LABEL_REPEATED, ".tbtest.TensorSliceProto")
+    tensor = f.message_type.add(name="TensorProto")
+    add(tensor, "dtype", 1, T.TYPE_INT32)
+    add(tensor, "tensor_content", 4, T.TYPE_BYTES)
+    add(tensor, "float_val", 5, T.TYPE_FLOAT, T.LABEL_REPEATED)
+    add(tensor, "double_val", 6, T.TYPE_DOUBLE, T.LABEL_REPEATED)
+    add(tensor, "int_val", 7, T.TYPE_INT32, T.LABEL_REPEATED)
+    add(tensor, "string_val", 8, T.TYPE_BYTES, T.LABEL_REPEATED)
+    add(tensor, "int64_val", 10, T.TYPE_INT64, T.LABEL_REPEATED)
+    add(tensor, "bool_val", 11, T.TYPE_BOOL, T.LABEL_REPEATED)
+    add(tensor, "half_val", 13, T.TYPE_INT32, T.LABEL_REPEATED)
+    meta = f.message_type.add(name="SavedSliceMeta")
+    add(meta, "name", 1, T.TYPE_STRING)
+    add(meta, "shape", 2, T.TYPE_MESSAGE, type_name=".tbtest.TensorShapeProto")
+    add(meta, "type", 3, T.TYPE_INT32)
+    add(meta, "slice", 4, T.TYPE_MESSAGE, T.LABEL_REPEATED, ".tbtest.TensorSliceProto")
+    slices_meta = f.message_type.add(name="SavedTensorSliceMeta")
+    add(slices_meta, "tensor", 1, T.TYPE_MESSAGE, T.LABEL_REPEATED, ".tbtest.SavedSliceMeta")
+    add(slices_meta, "versions", 2, T.TYPE_MESSAGE, type_name=".tbtest.VersionDef")
+    saved_slice = f.message_type.add(name="SavedSlice")
+    add(saved_slice, "name", 1, T.TYPE_STRING)
+    add(saved_slice, "slice", 2, T.TYPE_MESSAGE, type_name=".tbtest.TensorSliceProto")
+    add(saved_slice, "data", 3, T.TYPE_MESSAGE, type_name=".tbtest.TensorProto")
+    slices = f.message_type.add(name="SavedTensorSlices")
+    add(slices, "meta", 1, T.TYPE_MESSAGE, type_name=".tbtest.SavedTensorSliceMeta")
+    add(slices, "data", 2, T.TYPE_MESSAGE, type_name=".tbtest.SavedSlice")
     pool = descriptor_pool.DescriptorPool()
     pool.Add(f)
     return tuple(
         message_factory.GetMessageClass(pool.FindMessageTypeByName(f"tbtest.{name}"))
-        for name in ("BundleHeaderProto", "BundleEntryProto")
+        for name in ("BundleHeaderProto", "BundleEntryProto", "SavedTensorSlices", "TensorProto")
     )
 
 
-HeaderProto, EntryProto = _messages()
+HeaderProto, EntryProto, SlicesProto, TensorProto = _messages()
 INT32 = st.integers(-(2**31), 2**31 - 1)
 INT64 = st.integers(-(2**63), 2**63 - 1)
 
@@ -230,17 +260,7 @@ EXTENTS = st.lists(st.tuples(INT64, st.one_of(st.none(), INT64)), max_size=3)
 )
 def test_entry_decodes_as_protobuf_encodes(dtype, dims, shard_id, offset, size, crc, slices):
     proto = EntryProto(dtype=dtype, shard_id=shard_id, offset=offset, size=size, crc32c=crc)
-    if dims is None:
-        proto.shape.unknown_rank = True
-    else:
-        for d in dims:
-            proto.shape.dim.add(size=d, name="ignored")
-    for extents in slices:
-        message = proto.slices.add()
-        for start, length in extents:
-            extent = message.extent.add(start=start)
-            if length is not None:
-                extent.length = length
+    _fill(proto.shape, dims, proto.slices, slices)
     entry = wire.parse_entry(proto.SerializeToString())
     assert (entry.dtype, entry.shard_id, entry.offset, entry.size, entry.crc32c) == (
         dtype,
@@ -250,8 +270,129 @@ def test_entry_decodes_as_protobuf_encodes(dtype, dims, shard_id, offset, size, 
         crc,
     )
     assert entry.shape == dims
-    expected = [[(s, -1 if n is None else n) for s, n in extents] for extents in slices]
-    assert entry.slices == expected
+    assert entry.slices == _extents(slices)
+
+
+def _fill(shape, dims, slices_field, slices) -> None:
+    """Sets a TensorShapeProto to `dims` (None: unknown rank), and adds `slices`."""
+    if dims is None:
+        shape.unknown_rank = True
+    else:
+        for d in dims:
+            shape.dim.add(size=d, name="ignored")
+    for extents in slices:
+        message = slices_field.add()
+        for start, length in extents:
+            extent = message.extent.add(start=start)
+            if length is not None:
+                extent.length = length
+
+
+def _extents(slices):
+    """`slices` as the decoder gives them: a whole dimension's length is -1."""
+    return [[(s, -1 if n is None else n) for s, n in extents] for extents in slices]
+
+
+NAMES = st.text(max_size=8)
+META = st.tuples(
+    NAMES,
+    st.one_of(st.none(), st.lists(INT64, max_size=3)),
+    st.integers(0, 40),
+    st.lists(EXTENTS, max_size=3),
+)
+
+
+@settings(max_examples=300)
+@given(tensors=st.lists(META, max_size=4), producer=INT32, min_consumer=INT32)
+def test_v1_meta_decodes_as_protobuf_encodes(tensors, producer, min_consumer):
+    proto = SlicesProto()
+    proto.meta.versions.producer = producer
+    proto.meta.versions.min_consumer = min_consumer
+    for name, dims, dtype, slices in tensors:
+        meta = proto.meta.tensor.add(name=name, type=dtype)
+        _fill(meta.shape, dims, meta.slice, slices)
+    decoded = wire.parse_tensor_slices(proto.SerializeToString())
+    assert [(t.name, t.shape, t.dtype, t.slices) for t in decoded.tensors] == [
+        (name.encode(), dims, dtype, _extents(slices)) for name, dims, dtype, slices in tensors
+    ]
+    assert (decoded.versions.producer, decoded.versions.min_consumer) == (producer, min_consumer)
+
+
+FLOAT_BITS = st.integers(0, 2**32 - 1)
+DOUBLE_BITS = st.integers(0, 2**64 - 1)
+
+
+@settings(max_examples=300)
+@given(
+    floats=st.lists(FLOAT_BITS, max_size=5),
+    doubles=st.lists(DOUBLE_BITS, max_size=5),
+    ints=st.lists(INT32, max_size=5),
+    int64s=st.lists(INT64, max_size=5),
+    bools=st.lists(st.booleans(), max_size=5),
+    strings=st.lists(st.binary(max_size=300), max_size=5),
+    packed=st.booleans(),
+)
+def test_v1_values_decode_as_protobuf_encodes(
+    floats, doubles, ints, int64s, bools, strings, packed
+):
+    import struct
+
+    # Floats by their bits, NaN payloads among them, which must come through.
+    as_floats = [struct.unpack("<f", struct.pack("<I", b))[0] for b in floats]
+    as_doubles = [struct.unpack("<d", struct.pack("<Q", b))[0] for b in doubles]
+    values = TensorProto(
+        dtype=1,
+        tensor_content=b"skipped",
+        float_val=as_floats,
+        double_val=as_doubles,
+        int_val=ints,
+        int64_val=int64s,
+        bool_val=bools,
+        string_val=strings,
+        half_val=[1, 2],
+    )
+    encoded = values.SerializeToString()
+    if not packed:
+        # Each value in its own field, as proto2 writes them: protobuf reads both.
+        encoded = b"".join(b"\x2d" + struct.pack("<I", b) for b in floats) + b"".join(
+            b"\x38" + _varint(i & (2**64 - 1)) for i in ints
+        )
+        int64s, bools, strings, doubles = [], [], [], []
+    # Wrapped by hand: protobuf would pack the unpacked values again.
+    saved_slice = b"\x0a\x01t\x1a" + _varint(len(encoded)) + encoded  # name, data
+    message = b"\x12" + _varint(len(saved_slice)) + saved_slice  # SavedTensorSlices.data
+    decoded = wire.parse_tensor_slices(message).data
+    assert bytes(decoded.floats) == b"".join(struct.pack("<I", b) for b in floats)
+    assert bytes(decoded.doubles) == b"".join(struct.pack("<Q", b) for b in doubles)
+    assert (decoded.ints, decoded.int64s, decoded.bools, decoded.strings) == (
+        ints,
+        int64s,
+        bools,
+        strings,
+    )
+
+
+def _varint(value: int) -> bytes:
+    out = bytearray()
+    while value > 0x7F:
+        out.append(value & 0x7F | 0x80)
+        value >>= 7
+    return bytes([*out, value])
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"\x0a\x05\x0a\x03\x0a\x01\xff",  # meta { tensor { name: "\\xff" } }: not UTF-8
+        b"\x12\x03\x0a\x01\xff",  # data { name: "\\xff" }
+        b"\x12\x04\x1a\x02\x2a\x03",  # data { data { float_val, cut } }
+        b"\x12\x05\x1a\x03\x2a\x01\x00",  # packed float_val of 1 byte
+    ],
+    ids=["meta-name", "slice-name", "cut", "packed-cut"],
+)
+def test_malformed_v1_messages_raise_wire_error(data):
+    with pytest.raises(wire.WireError):
+        wire.parse_tensor_slices(data)
 
 
 @pytest.mark.parametrize(

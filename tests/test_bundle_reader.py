@@ -4,8 +4,8 @@ The writer is proven byte-identical to TensorFlow's `SaveV2` in
 `compat_tests/test_reader_compat.py`, and the reader against TensorFlow's on
 TensorFlow's own checkpoints there; here the two run where TensorFlow is not
 installed: round trips of every dtype, big-endian bundles, missing numpy, and
-a fuzz of corrupted bundles that must fail only with TensorFlow's exceptions,
-and never hang.
+a fuzz of corrupted bundles (and V1 files) that must fail only with
+TensorFlow's exceptions, and never hang.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import re
 import sys
+from pathlib import Path
 
 import ml_dtypes
 import numpy as np
@@ -162,6 +163,23 @@ def test_corrupted_bundles_fail_only_as_tensorflow_does(tmp_path, data):
     files = {"index": index, "data": payload, target: bytes(blob)}
     _write_files(prefix, files["index"], files["data"])
     _read_everything(prefix)
+
+
+@FUZZ
+@given(data=st.data())
+def test_corrupted_v1_checkpoints_fail_only_as_tensorflow_does(tmp_path, data):
+    # A V1 file TensorFlow wrote (tests/data/v1/make.py): its meta entry, a
+    # float, an int64 and a slice of a partitioned variable.
+    path = Path(__file__).parent / "data" / "v1" / "sharded" / "model.ckpt-00000-of-00002"
+    blob = bytearray(path.read_bytes())
+    for _ in range(data.draw(st.integers(1, 4))):
+        at = data.draw(st.integers(0, max(len(blob) - 1, 0)))
+        if data.draw(st.booleans()) and blob:
+            blob[at] ^= 1 << data.draw(st.integers(0, 7))
+        else:
+            del blob[at : at + data.draw(st.integers(1, 8))]
+    (tmp_path / "model.ckpt").write_bytes(bytes(blob))
+    _read_everything(str(tmp_path / "model.ckpt"))
 
 
 def _read_everything(prefix: str) -> None:
