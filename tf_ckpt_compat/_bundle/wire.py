@@ -16,9 +16,11 @@ accepted, as protobuf's parser does.
 
 from __future__ import annotations
 
+from typing import NamedTuple, TypeVar
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterator
 
 # Wire types (https://protobuf.dev/programming-guides/encoding/).
 VARINT, I64, LEN, I32 = 0, 1, 2, 5
@@ -109,6 +111,49 @@ def _message(value: object) -> memoryview:
 _V, _L, _F = (VARINT,), (LEN,), (I32,)
 
 
+class _Field(NamedTuple):
+    """How a message field is decoded: the attribute of the decoded object it sets."""
+
+    wire_types: tuple[int, ...]
+    decode: Callable[[object], object]
+    attribute: str
+    repeated: bool = False  # appended to the attribute's list
+
+
+_T = TypeVar("_T")
+
+
+def _decoded(src: bytes | memoryview, target: _T, schema: dict[int, _Field]) -> _T:
+    """`target`, its attributes set from the fields of `src` as `schema` says."""
+    for number, value in _known(src, {n: field.wire_types for n, field in schema.items()}):
+        field = schema[number]
+        if field.repeated:
+            getattr(target, field.attribute).append(field.decode(value))
+        else:
+            setattr(target, field.attribute, field.decode(value))
+    return target
+
+
+def _as_int32(value: object) -> int:
+    return _signed32(_int(value))
+
+
+def _as_int64(value: object) -> int:
+    return _signed64(_int(value))
+
+
+def _as_shape(value: object) -> list[int] | None:
+    return _parse_shape(_message(value))
+
+
+def _as_slice(value: object) -> list[tuple[int, int]]:
+    return _parse_slice(_message(value))
+
+
+def _as_string(value: object) -> bytes:
+    return _utf8(_message(value))
+
+
 class Header:
     """`BundleHeaderProto`: the shard count, the byte order, the format version."""
 
@@ -174,24 +219,31 @@ class Entry:
 
 
 def parse_entry(src: bytes | memoryview) -> Entry:
-    entry = Entry()
-    schema: dict[int, tuple[int, ...]] = {1: _V, 2: _L, 3: _V, 4: _V, 5: _V, 6: _F, 7: _L}
-    for number, value in _known(src, schema):
-        if number == 1:
-            entry.dtype = _signed32(_int(value))
-        elif number == 2:
-            entry.shape = _parse_shape(_message(value))
-        elif number == 3:
-            entry.shard_id = _signed32(_int(value))
-        elif number == 4:
-            entry.offset = _signed64(_int(value))
-        elif number == 5:
-            entry.size = _signed64(_int(value))
-        elif number == 6:
-            entry.crc32c = _int(value)
-        else:
-            entry.slices.append(_parse_slice(_message(value)))
-    return entry
+    return _decoded(src, Entry(), _ENTRY)
+
+
+def _tensor_fields(dtype: int, shape: int, slices: int) -> dict[int, _Field]:
+    """The fields, by their numbers, of a tensor's dtype, shape and saved slices.
+
+    Both formats describe a tensor so: a bundle's `BundleEntryProto`, and a V1
+    checkpoint's `SavedSliceMeta`.
+    """
+    return {
+        dtype: _Field(_V, _as_int32, "dtype"),
+        shape: _Field(_L, _as_shape, "shape"),
+        slices: _Field(_L, _as_slice, "slices", repeated=True),
+    }
+
+
+# BundleEntryProto: dtype = 1, shape = 2, shard_id = 3, offset = 4, size = 5,
+# crc32c = 6 (fixed32), slices = 7.
+_ENTRY = {
+    **_tensor_fields(dtype=1, shape=2, slices=7),
+    3: _Field(_V, _as_int32, "shard_id"),
+    4: _Field(_V, _as_int64, "offset"),
+    5: _Field(_V, _as_int64, "size"),
+    6: _Field(_F, _int, "crc32c"),
+}
 
 
 def _parse_shape(src: memoryview) -> list[int] | None:
@@ -315,24 +367,13 @@ def _parse_slices_meta(src: memoryview, result: TensorSlices) -> None:
     # SavedTensorSliceMeta: tensor = 1 (SavedSliceMeta), versions = 2 (VersionDef).
     for number, value in _known(src, {1: _L, 2: _L}):
         if number == 1:
-            result.tensors.append(_parse_slice_meta(_message(value)))
+            result.tensors.append(_decoded(_message(value), SliceMeta(), _SLICE_META))
         else:
             _parse_version(_message(value), result.versions)
 
 
-def _parse_slice_meta(src: memoryview) -> SliceMeta:
-    # SavedSliceMeta: name = 1, shape = 2, type = 3, slice = 4.
-    meta = SliceMeta()
-    for number, value in _known(src, {1: _L, 2: _L, 3: _V, 4: _L}):
-        if number == 1:
-            meta.name = _utf8(_message(value))
-        elif number == 2:
-            meta.shape = _parse_shape(_message(value))
-        elif number == 3:
-            meta.dtype = _signed32(_int(value))
-        else:
-            meta.slices.append(_parse_slice(_message(value)))
-    return meta
+# SavedSliceMeta: name = 1, shape = 2, type = 3, slice = 4.
+_SLICE_META = {1: _Field(_L, _as_string, "name"), **_tensor_fields(dtype=3, shape=2, slices=4)}
 
 
 def _utf8(value: memoryview) -> bytes:

@@ -229,14 +229,8 @@ def damage(prefix: str, how: str, targets: tuple[str, ...]) -> None:
     index, data = prefix + ".index", prefix + DATA
     if how in _HEADERS:
         _replace_header(index, _HEADERS[how])
-    elif how == "bad_magic":
-        _flip(index, os.path.getsize(index) - 1)
-    elif how == "truncated_index":
-        os.truncate(index, 30)
-    elif how == "empty_index":
-        os.truncate(index, 0)
-    elif how == "block_checksum":
-        _flip(index, 10)
+    elif how in ("bad_magic", "truncated_index", "empty_index", "block_checksum"):
+        _damage_table(index, how.replace("_index", ""))
     elif how == "no_data":
         os.remove(data)
 
@@ -318,16 +312,21 @@ V1_CORRUPTIONS = (
 )
 
 
+def _damage_table(path: str, how: str) -> None:
+    """Damages a table (a bundle's index, a V1 file): `bad_magic`, `truncated`, `empty`,
+    or `block_checksum` (of the first block: a bundle's header, a V1 file's meta entry)."""
+    if how == "bad_magic":
+        _flip(path, os.path.getsize(path) - 1)
+    elif how in ("truncated", "empty"):
+        os.truncate(path, 30 if how == "truncated" else 0)
+    else:
+        _flip(path, 10)
+
+
 def _damage_v1(prefix: str, how: str) -> None:
     path = prefix.replace("?????", "00000")  # a sharded save's first file
-    if how == "v1_bad_magic":
-        _flip(path, os.path.getsize(path) - 1)
-    elif how == "v1_truncated":
-        os.truncate(path, 30)
-    elif how == "v1_empty":
-        os.truncate(path, 0)
-    elif how == "v1_block_checksum":
-        _flip(path, 10)  # in the first block, which holds the meta entry
+    if how in ("v1_bad_magic", "v1_truncated", "v1_empty", "v1_block_checksum"):
+        _damage_table(path, how[len("v1_") :])
     elif how == "v1_missing_shard":
         os.remove(prefix.replace("?????", "00001"))
     else:
