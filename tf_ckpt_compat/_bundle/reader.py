@@ -22,9 +22,9 @@ import sys
 from .. import _storage
 from .. import errors as tf_errors
 from .._errors import describe
-from .._tf_version import reproduced_version
 from . import crc32c, ordered_code, wire
 from .dtypes import RESOURCE, STRING, VARIANT, DType, byteswapped, import_numpy, proto_name
+from .status import check_version, key_name, tf_error
 from .table import Table, TableError
 
 TYPE_CHECKING = False
@@ -33,47 +33,9 @@ if TYPE_CHECKING:
 
     from .slices import TensorSliceReader
 
-# kTensorBundleVersion, kTensorBundleMinProducer in tensor_bundle.cc.
-_VERSION = 1
-_MIN_PRODUCER = 0
-
-
-def tf_error(code: int, message: str) -> Exception:
-    """The exception TensorFlow's Python reader raises for a C++ status `code` and `message`.
-
-    pybind11 (`pybind11_status.h`) raises ValueError for INVALID_ARGUMENT,
-    IndexError for OUT_OF_RANGE, NotImplementedError for UNIMPLEMENTED and
-    RuntimeError otherwise; `py_checkpoint_reader.error_translator` turns a
-    RuntimeError, NotImplementedError included (a subclass), into a `tf.errors`
-    class by what its message says, and into a plain `OpError` (code UNKNOWN)
-    when it says none of that.
-    """
-    if code == tf_errors.INVALID_ARGUMENT:
-        return ValueError(message)
-    if code == tf_errors.OUT_OF_RANGE:
-        return IndexError(message)
-    if "not found in checkpoint" in message or "Failed to find any matching files for" in message:
-        return tf_errors.NotFoundError(None, None, message)
-    if "Sliced checkpoints are not supported" in message or "Data type not supported" in message:
-        return tf_errors.UnimplementedError(None, None, message)
-    if "Failed to get matching files on" in message:
-        return tf_errors.InvalidArgumentError(None, None, message)
-    if "Unable to open table file" in message:
-        return tf_errors.DataLossError(None, None, message)
-    if "Failed to find the saved tensor slices" in message or (
-        "not convertible to numpy dtype" in message
-    ):
-        return tf_errors.InternalError(None, None, message)
-    return tf_errors.OpError(None, None, message, tf_errors.UNKNOWN)
-
-
-def _name(key: bytes) -> str:
-    """A key as messages and maps show it (bytes that are not UTF-8 kept, escaped)."""
-    return key.decode("utf-8", "surrogateescape")
-
 
 def _not_found(key: bytes) -> Exception:
-    return tf_error(tf_errors.NOT_FOUND, f"Key {_name(key)} not found in checkpoint")
+    return tf_error(tf_errors.NOT_FOUND, f"Key {key_name(key)} not found in checkpoint")
 
 
 def _os_error(error: OSError, path: str) -> Exception:
@@ -192,7 +154,7 @@ class BundleReader:
             header = wire.parse_header(header_bytes)
         except wire.WireError:
             raise tf_error(tf_errors.DATA_LOSS, "Entry for key  not parseable.") from None
-        _check_version(header)
+        check_version(header)
         self._num_shards = header.num_shards
         # The byte order of the machine that wrote the bundle, and whether it is not ours.
         self._order: Literal["little", "big"] = (
@@ -220,7 +182,7 @@ class BundleReader:
             for key, entry in entries:
                 if key in slice_keys:
                     continue
-                name = _name(key)
+                name = key_name(key)
                 shapes[name] = list(entry.shape or [])
                 dtypes[name] = entry.dtype
             self._maps = shapes, dtypes
@@ -276,7 +238,7 @@ class BundleReader:
         try:
             return wire.parse_entry(value)
         except wire.WireError:
-            message = f"Entry for key {_name(key)} not parseable."
+            message = f"Entry for key {key_name(key)} not parseable."
             raise tf_error(tf_errors.DATA_LOSS, message) from None
 
     def _value(self, key: bytes, entry: wire.Entry) -> Any:
@@ -460,7 +422,7 @@ class BundleReader:
 def _invalid_size(key: bytes, stored: int, expected: int) -> Exception:
     return tf_error(
         tf_errors.DATA_LOSS,
-        f"Invalid size in bundle entry: key {_name(key)}; stored size {stored}; "
+        f"Invalid size in bundle entry: key {key_name(key)}; stored size {stored}; "
         f"expected size {expected}",
     )
 
@@ -485,31 +447,3 @@ _SWAPPABLE = frozenset({*range(1, 7), *range(8, 20), 22, 23})
 
 def _key(tensor_str: str | bytes) -> bytes:
     return tensor_str if isinstance(tensor_str, bytes) else tensor_str.encode("utf-8")
-
-
-def _check_version(header: wire.Header) -> None:
-    """`CheckVersions(header.version(), kTensorBundleVersion, kTensorBundleMinProducer, ...)`.
-
-    TensorFlow's messages name its own version: here, the one the pure
-    backend reproduces (`set_tf_version`, `TF_CKPT_COMPAT_TF_VERSION`, else 2.21.0).
-    """
-    version = reproduced_version()  # TF_VERSION_STRING, in TensorFlow's messages
-    if header.producer < _MIN_PRODUCER:
-        message = (
-            f"Checkpoint producer version {header.producer} below min producer "
-            f"{_MIN_PRODUCER} supported by TensorFlow {version}.  Please regenerate your "
-            "checkpoint."
-        )
-    elif header.min_consumer > _VERSION:
-        message = (
-            f"Checkpoint min consumer version {header.min_consumer} above current version "
-            f"{_VERSION} for TensorFlow {version}.  Please upgrade TensorFlow."
-        )
-    elif _VERSION in header.bad_consumers:
-        message = (
-            f"Checkpoint disallows consumer version {_VERSION}.  Please upgrade TensorFlow: "
-            "this version is likely buggy."
-        )
-    else:
-        return
-    raise tf_error(tf_errors.INVALID_ARGUMENT, message)

@@ -29,7 +29,7 @@ from .. import errors as tf_errors
 from .._errors import describe
 from . import ordered_code, wire
 from .dtypes import STRING, DType, import_numpy, proto_name
-from .reader import _check_version, _name, tf_error
+from .status import check_version, key_name, tf_error
 from .table import Table, TableError
 
 TYPE_CHECKING = False
@@ -109,7 +109,7 @@ class TensorSliceReader:
                 "Failed to find the saved tensor slices at the beginning of the checkpoint "
                 f"file: {path}",
             )
-        _check_version(meta.versions)
+        check_version(meta.versions)
         for tensor in meta.tensors:
             for extents in tensor.slices:
                 self._register(tensor, extents, path)
@@ -142,13 +142,13 @@ class TensorSliceReader:
         elif shape != tensor.shape:
             raise tf_error(
                 tf_errors.INTERNAL,
-                f"Incompatible tensor shapes detected for tensor {_name(meta.name)}: existing "
+                f"Incompatible tensor shapes detected for tensor {key_name(meta.name)}: existing "
                 f"= {_shape_string(tensor.shape)}, new = {_shape_string(shape)}",
             )
         elif meta.dtype != tensor.dtype:
             raise tf_error(
                 tf_errors.INTERNAL,
-                f"Incompatible tensor types detected for tensor {_name(meta.name)}: existing "
+                f"Incompatible tensor types detected for tensor {key_name(meta.name)}: existing "
                 f"= {_type_string(tensor.dtype)}, new = {_type_string(meta.dtype)}",
             )
         text = _slice_string(extents)
@@ -173,11 +173,11 @@ class TensorSliceReader:
         return [(name, self._tensors[name]) for name in self._order]
 
     def get_variable_to_shape_map(self) -> dict[str, list[int]]:
-        return {_name(name): list(tensor.shape) for name, tensor in self._listed()}
+        return {key_name(name): list(tensor.shape) for name, tensor in self._listed()}
 
     def variable_dtypes(self) -> dict[str, int]:
         """Each tensor's dtype enum, for `get_variable_to_dtype_map`."""
-        return {_name(name): tensor.dtype for name, tensor in self._listed()}
+        return {key_name(name): tensor.dtype for name, tensor in self._listed()}
 
     def has_tensor(self, name: bytes) -> bool:
         return name in self._tensors
@@ -198,7 +198,7 @@ class TensorSliceReader:
         """`TensorSliceReader::GetTensor`: a one-slice tensor of a dtype it copies, as an array."""
         tensor = self._tensors.get(name)
         if tensor is None:
-            raise tf_error(tf_errors.NOT_FOUND, f"{_name(name)} not found in checkpoint file")
+            raise tf_error(tf_errors.NOT_FOUND, f"{key_name(name)} not found in checkpoint file")
         if len(tensor.slices) > 1:
             raise tf_error(tf_errors.UNIMPLEMENTED, "Sliced checkpoints are not supported")
         field = _FIELDS.get(tensor.dtype)
@@ -215,7 +215,7 @@ class TensorSliceReader:
         # CopySliceData fails, and GetTensor with it, where the slice's record
         # cannot be read or holds another number of values than the slice has.
         if stored is None or len(stored) != count * width:
-            raise tf_error(tf_errors.NOT_FOUND, f"{_name(name)} not found in checkpoint file")
+            raise tf_error(tf_errors.NOT_FOUND, f"{key_name(name)} not found in checkpoint file")
         if width > 1:
             part = np.frombuffer(bytearray(stored[: count * width]), dtype.newbyteorder("<"))
             part = part.astype(dtype)  # only a byte swap, on a big-endian machine
