@@ -217,23 +217,27 @@ class TensorSliceReader:
         if stored is None or len(stored) != count * width:
             raise tf_error(tf_errors.NOT_FOUND, f"{key_name(name)} not found in checkpoint file")
         if width > 1:
-            part = np.frombuffer(bytearray(stored[: count * width]), dtype.newbyteorder("<"))
-            part = part.astype(dtype)  # only a byte swap, on a big-endian machine
+            # A copy in the machine's byte order: a byte swap on a big-endian one.
+            part = np.frombuffer(stored, dtype.newbyteorder("<")).astype(dtype)
         elif tensor.dtype == STRING:
             part = np.empty(count, dtype=object)
-            part[:] = stored[:count]
+            part[:] = stored
         else:
             # int_val holds int8, uint8 and int16 values in int32s: C++ narrows them.
-            part = np.array(stored[:count], dtype=np.int64).astype(dtype)
-        # CopySliceData fills the tensor as if it had the slice's shape; a slice
-        # smaller than the tensor (only a hand-made save has one) leaves the rest
-        # of TensorFlow's tensor uninitialized: zeros (empty strings) here.
-        full = np.zeros(math.prod(tensor.shape), dtype=dtype)
-        if tensor.dtype == STRING:
-            full[:] = [b""] * full.size
-        full[:count] = part
-        full = full.reshape(tensor.shape)
-        return full[()] if full.ndim == 0 else full
+            part = np.array(stored, dtype=np.int64).astype(dtype)
+        size = math.prod(tensor.shape)
+        if count < size:
+            # CopySliceData fills the tensor as if it had the slice's shape: a
+            # slice smaller than the tensor (only a hand-made save has one)
+            # leaves the rest of TensorFlow's tensor uninitialized; zeros (empty
+            # strings) here.
+            full = np.zeros(size, dtype=dtype)
+            if tensor.dtype == STRING:
+                full[:] = [b""] * size
+            full[:count] = part
+            part = full
+        value = part.reshape(tensor.shape)
+        return value[()] if value.ndim == 0 else value
 
     def _slice_values(self, path: str, key: bytes) -> wire.TensorValues | None:
         """The `TensorProto` under `key` in file `path`; None where it cannot be read."""
