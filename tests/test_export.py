@@ -181,6 +181,38 @@ def test_a_partitioned_variable_is_exported_whole(tmp_path, capsys, suffix):
     assert _read_back(out) == {"part": _bits(full)}
 
 
+# A V1 checkpoint of TensorFlow 1's saver (tests/data/v1/make.py): 43 tensors, of
+# which TensorFlow's V1 reader does not read two (a complex64 one, a partitioned one).
+V1_MODEL = os.path.join(os.path.dirname(__file__), "data", "v1", "model.ckpt")
+
+
+@pytest.mark.parametrize("suffix", [".npz", ".safetensors"])
+def test_a_v1_checkpoint_leaves_out_what_tensorflow_does_not_read_only_if_asked(
+    tmp_path, capsys, suffix
+):
+    out = str(tmp_path / f"model{suffix}")
+    status, _, stderr = export(capsys, V1_MODEL, out)
+    assert status == 1 and not os.path.exists(out)
+    if suffix == ".npz":
+        assert stderr == (
+            "tf-ckpt-compat: error: cannot read c64: UnimplementedError: Data type not "
+            "supported; --skip-unsupported leaves it out\n"
+        )
+    status, stdout, stderr = export(capsys, V1_MODEL, out, "--skip-unsupported")
+    written = 41 if suffix == ".npz" else 39  # safetensors holds no strings
+    assert (status, stdout) == (0, f"{out}: {written} tensors\n")
+    assert "warning: left out part: UnimplementedError: Sliced checkpoints are not supported\n" in (
+        stderr
+    )
+    tensors = _read_back(out)
+    assert len(tensors) == written and "c64" not in tensors and "part" not in tensors
+    # The bytes TensorFlow's reader returned (tests/test_v1_reader.py).
+    assert tensors["f32"] == (
+        (2, 3),
+        bytes.fromhex("0000c03f00000080efbec07f0000807f000080ff01000000"),
+    )
+
+
 def _read_back(out: str) -> dict[str, tuple[tuple[int, ...], bytes]]:
     """Each tensor of a .npz or .safetensors file: its shape and bytes."""
     if out.endswith(".npz"):

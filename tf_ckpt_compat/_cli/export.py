@@ -27,7 +27,9 @@ How each format holds what a checkpoint holds:
 
 Resource and variant tensors (a `tf.data` iterator's state) hold no values
 outside TensorFlow: in either format they stop the export, or with
-`--skip-unsupported` are left out.
+`--skip-unsupported` are left out. So are, in a V1 checkpoint, the tensors
+TensorFlow's V1 reader does not read (partitioned variables, and dtypes it
+does not copy: its `UnimplementedError`).
 """
 
 from __future__ import annotations
@@ -72,7 +74,8 @@ def add_parser(commands: Commands, parents: list[Parser]) -> None:
         "bytes (object arrays when that would lose or pad too much); bfloat16 and float8\n"
         "as numpy writes them (raw bytes: .view(ml_dtypes.bfloat16)). .safetensors leaves\n"
         "out _CHECKPOINTABLE_OBJECT_GRAPH and refuses string, complex128, resource and\n"
-        "variant tensors unless --skip-unsupported. OUT is written to a temporary file\n"
+        "variant tensors unless --skip-unsupported, which also leaves out the tensors of a\n"
+        "V1 checkpoint TensorFlow cannot read. OUT is written to a temporary file\n"
         "and renamed into place when complete; an existing OUT is kept unless --force.",
         parents,
     )
@@ -84,8 +87,8 @@ def add_parser(commands: Commands, parents: list[Parser]) -> None:
     export.add_argument(
         "--skip-unsupported",
         action="store_true",
-        help="leave out the tensors the format cannot hold (each named on standard error) "
-        "instead of failing",
+        help="leave out the tensors the format cannot hold, or TensorFlow's V1 reader cannot "
+        "read (each named on standard error), instead of failing",
     )
 
 
@@ -110,11 +113,35 @@ def run(args: argparse.Namespace, console: Console) -> int:
             shown = ", ".join(f"{name} ({dtype})" for name, dtype in refused[:3])
             more = f" and {len(refused) - 3} more" if len(refused) > 3 else ""
             raise CliError(f"{kind} cannot hold {shown}{more}; --skip-unsupported leaves them out")
-        _write_atomically(out, args.force, lambda path: writer(path, reader, names))
+        unread: list[tuple[str, str]] = []
+        read = functools.partial(_read, reader, args.skip_unsupported, unread)
+        _write_atomically(out, args.force, lambda path: writer(path, read, names))
     for name, dtype in refused:
         console.stderr_line(f"warning: left out {name} ({dtype}): {kind} cannot hold it")
-    console.result(f"{out}: {len(names)} tensors")
+    for name, reason in unread:
+        console.stderr_line(f"warning: left out {name}: {reason}")
+    console.result(f"{out}: {len(names) - len(unread)} tensors")
     return EXIT_OK
+
+
+def _read(reader: Any, skip: bool, unread: list[tuple[str, str]], name: str) -> Any:
+    """The tensor's value; None, noted in `unread`, for one the reader refuses, if `skip`.
+
+    A V1 checkpoint lists tensors TensorFlow's V1 reader does not read
+    (`UnimplementedError`: TensorFlow's own with its backend): the dtypes hide
+    only some of them (a partitioned variable has its variable's dtype).
+    """
+    try:
+        return reader.get_tensor(name)
+    except Exception as e:
+        if type(e).__name__ != "UnimplementedError":
+            raise
+        if not skip:
+            raise CliError(
+                f"cannot read {name}: UnimplementedError: {e}; --skip-unsupported leaves it out"
+            ) from None
+        unread.append((name, f"UnimplementedError: {e}"))
+        return None
 
 
 def _check_output(out: str, force: bool) -> None:
@@ -157,19 +184,25 @@ def _holds(dtype: Any, safetensors: bool) -> bool:
 # --- .npz ---------------------------------------------------------------------------------
 
 
-def _npz_writer() -> Callable[[str, Any, list[str]], None]:
+def _npz_writer() -> Callable[[str, Callable[[str], Any], list[str]], None]:
     _numpy()
     return _write_npz
 
 
-def _write_npz(path: str, reader: Any, names: list[str]) -> None:
-    """One `.npy` member per tensor, as `numpy.savez` writes them; one tensor in memory at once."""
+def _write_npz(path: str, read: Callable[[str], Any], names: list[str]) -> None:
+    """One `.npy` member per tensor, as `numpy.savez` writes them; one tensor in memory at once.
+
+    A tensor `read` gives no value (None) for is left out.
+    """
     import zipfile
 
     np = _numpy()
     with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED, allowZip64=True) as archive:
         for name in names:
-            array = np.asarray(reader.get_tensor(name))
+            value = read(name)
+            if value is None:
+                continue
+            array = np.asarray(value)
             if array.dtype == object:
                 array = _fixed_width(np, array)
             elif array.dtype.type.__module__ == "ml_dtypes":
@@ -204,7 +237,7 @@ def _numpy() -> Any:
 # --- .safetensors -------------------------------------------------------------------------
 
 
-def _safetensors_writer() -> Callable[[str, Any, list[str]], None]:
+def _safetensors_writer() -> Callable[[str, Callable[[str], Any], list[str]], None]:
     _numpy()
     try:
         import safetensors.numpy  # pyright: ignore[reportMissingImports]  # noqa: F401
@@ -229,18 +262,22 @@ def _safetensors_holds(numpy_dtype: Any) -> bool:
     return True
 
 
-def _write_safetensors(path: str, reader: Any, names: list[str]) -> None:
+def _write_safetensors(path: str, read: Callable[[str], Any], names: list[str]) -> None:
     """All tensors at once, through `safetensors.numpy.save_file` (it writes one header first).
 
     It takes numpy's dtype names ("bfloat16", "float8_e4m3fn"), which ml_dtypes'
-    types carry, so bfloat16 and float8 are written as BF16, F8_E4M3...
+    types carry, so bfloat16 and float8 are written as BF16, F8_E4M3... A
+    tensor `read` gives no value (None) for is left out.
     """
     import safetensors.numpy  # pyright: ignore[reportMissingImports]
 
     np = _numpy()
+    values = {name: read(name) for name in names}
     # np.asarray keeps a scalar's shape (ascontiguousarray makes it 1-d); the
     # readers' arrays are C-contiguous, as safetensors needs them.
-    tensors = {name: np.asarray(reader.get_tensor(name), order="C") for name in names}
+    tensors = {
+        name: np.asarray(value, order="C") for name, value in values.items() if value is not None
+    }
     try:
         safetensors.numpy.save_file(tensors, path)
     except safetensors.SafetensorError as e:  # its I/O errors: the dtypes were checked
