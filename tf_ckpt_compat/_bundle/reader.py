@@ -3,12 +3,12 @@
 `CheckpointReader` chooses the format as `tensorflow/c/checkpoint_reader.cc`
 does: a V2 checkpoint (a bundle, read here) where `<prefix>.index` exists, else
 a V1 checkpoint (`slices.py`). The bundle reader follows `checkpoint_reader.cc`
-(the variable maps, with partitioned variables' slice keys hidden) and `BundleReader` in
-`tensorflow/core/util/tensor_bundle/tensor_bundle.cc` (lookups, the data
-shards, CRC checks, string tensors, byte order, reassembled slices). The
-`.index` file is read once, whole (one request on object stores); each tensor
-is then one binary search of it and one positioned read (one ranged request)
-of its shard.
+(the variable maps, with partitioned variables' slice keys hidden) and
+`BundleReader` in `tensorflow/core/util/tensor_bundle/tensor_bundle.cc`
+(lookups, the data shards, CRC checks, string tensors, byte order,
+reassembled slices). The `.index` file is read once, whole (one request on
+object stores); each tensor is then one binary search of it and one positioned
+read (one ranged request) of its shard.
 
 Listings need no numpy; `get_tensor` does (and ml_dtypes for bfloat16 and the
 float8 and small integer types).
