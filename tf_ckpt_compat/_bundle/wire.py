@@ -125,8 +125,10 @@ _T = TypeVar("_T")
 
 def _decoded(src: bytes | memoryview, target: _T, schema: dict[int, _Field]) -> _T:
     """`target`, its attributes set from the fields of `src` as `schema` says."""
-    for number, value in _known(src, {n: field.wire_types for n, field in schema.items()}):
-        field = schema[number]
+    for number, wire_type, value in fields(src):
+        field = schema.get(number)
+        if field is None or wire_type not in field.wire_types:
+            continue  # unknown, or known with another wire type: skipped, as by protobuf
         if field.repeated:
             getattr(target, field.attribute).append(field.decode(value))
         else:
