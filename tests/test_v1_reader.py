@@ -151,6 +151,16 @@ def test_a_sharded_save_by_its_pattern_and_through_its_directory():
     assert tf_ckpt_compat.load_variable(str(DATA), "u8").tolist() == [0, 255]
 
 
+def test_inspect_prints_tensorflows_listing(capsys):
+    from tf_ckpt_compat import _cli
+
+    assert _cli.main(["inspect", str(DATA / "sharded")]) == 0
+    assert capsys.readouterr().out == (
+        "b (DT_INT64) [1]\npart (DT_FLOAT) [4,2], 2 slices\na (DT_FLOAT) [3]\n\n"
+        "# Total number of params: 12\n"
+    )
+
+
 def test_a_missing_shard_leaves_its_tensors_out(tmp_path):
     shutil.copytree(DATA / "sharded", tmp_path / "run")
     (tmp_path / "run" / "model.ckpt-00001-of-00002").unlink()
