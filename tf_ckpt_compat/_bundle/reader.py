@@ -21,10 +21,9 @@ import sys
 
 from .. import _storage
 from .. import errors as tf_errors
-from .._errors import describe
 from . import crc32c, ordered_code, wire
 from .dtypes import RESOURCE, STRING, VARIANT, DType, byteswapped, import_numpy, proto_name
-from .status import check_version, key_name, tf_error
+from .status import check_version, key_name, os_status, tf_error
 from .table import Table, TableError
 
 TYPE_CHECKING = False
@@ -36,13 +35,6 @@ if TYPE_CHECKING:
 
 def _not_found(key: bytes) -> Exception:
     return tf_error(tf_errors.NOT_FOUND, f"Key {key_name(key)} not found in checkpoint")
-
-
-def _os_error(error: OSError, path: str) -> Exception:
-    """A failed read of `path`, as TensorFlow's file layer reports it (`_errors.describe`)."""
-    name, message = describe(error, path)
-    code: int = getattr(tf_errors, name).code
-    return tf_error(code, message)
 
 
 def data_filename(prefix: str, shard: int, num_shards: int) -> str:
@@ -81,7 +73,7 @@ class CheckpointReader:
 
             self._reader = TensorSliceReader(prefix)
         except OSError as e:
-            raise _os_error(e, index) from None
+            raise tf_error(*os_status(e, index)) from None
         else:
             self._reader = BundleReader(prefix, fs, table)
 
@@ -393,7 +385,7 @@ class BundleReader:
         try:
             data = self._fs.read_range(path, entry.offset, entry.size)
         except OSError as e:
-            raise _os_error(e, path) from None
+            raise tf_error(*os_status(e, path)) from None
         if len(data) < entry.size:
             raise _short_read()
         return data

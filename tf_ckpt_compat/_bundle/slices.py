@@ -26,10 +26,9 @@ import math
 
 from .. import _match, _storage
 from .. import errors as tf_errors
-from .._errors import describe
 from . import ordered_code, wire
 from .dtypes import STRING, DType, import_numpy, proto_name
-from .status import check_version, key_name, tf_error
+from .status import check_version, key_name, os_status, tf_error
 from .table import Table, TableError
 
 TYPE_CHECKING = False
@@ -250,8 +249,7 @@ class TensorSliceReader:
 
 def _status(error: OSError, path: str) -> str:
     """A failed file operation as `Status::ToString` prints it: `NOT_FOUND: <message>`."""
-    name, message = describe(error, path)
-    code: int = getattr(tf_errors, name).code
+    code, message = os_status(error, path)
     return f"{_CODE_NAMES[code]}: {message}"
 
 

@@ -6,6 +6,7 @@ Shared by the readers of both checkpoint formats (`reader.py`, `slices.py`).
 from __future__ import annotations
 
 from .. import errors as tf_errors
+from .._errors import describe
 from .._tf_version import reproduced_version
 
 TYPE_CHECKING = False
@@ -46,6 +47,13 @@ def tf_error(code: int, message: str) -> Exception:
     ):
         return tf_errors.InternalError(None, None, message)
     return tf_errors.OpError(None, None, message, tf_errors.UNKNOWN)
+
+
+def os_status(error: OSError, path: str) -> tuple[int, str]:
+    """A failed file operation on `path` as TensorFlow's file layer reports it: code, message."""
+    name, message = describe(error, path)
+    code: int = getattr(tf_errors, name).code
+    return code, message
 
 
 def key_name(key: bytes) -> str:
